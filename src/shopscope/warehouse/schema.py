@@ -210,8 +210,13 @@ PRODUCTS = Table(
         _c("description", "string", "Long description."),
         _c("image_count", "int", "Number of product photos.", minimum=0),
         _c("weight_g", "float", "Shipping weight in grams.", minimum=0),
-        _c("item_kind", "string", "What the line is: a product or a service/fee line.",
-           nullable=False, allowed=ITEM_KINDS),
+        _c(
+            "item_kind",
+            "string",
+            "What the line is: a product or a service/fee line.",
+            nullable=False,
+            allowed=ITEM_KINDS,
+        ),
         _c("attributes", "json", "Other attributes as a JSON object."),
     ),
     ("sku",),
@@ -229,7 +234,11 @@ ORDERS = Table(
         _c("channel", "string", "Sales or marketing channel of the order."),
         _c("device", "string", "Device the order was placed on.", allowed=DEVICES),
         _c("currency", "string", "ISO 4217 currency code."),
-        _c("gross_amount", "float", "Sum of product lines (quantity × unit price); negative for returns."),
+        _c(
+            "gross_amount",
+            "float",
+            "Sum of product lines (quantity × unit price); negative for returns.",
+        ),
         _c("discount_amount", "float", "Discounts granted (positive number).", minimum=0),
         _c("shipping_amount", "float", "Shipping charged."),
         _c("ship_country", "string", "Destination country."),
@@ -340,7 +349,12 @@ QUARANTINE = Table(
         _c("source", "string", "Source file path.", nullable=False),
         _c("table_name", "string", "Target table the row was meant for.", nullable=False),
         _c("line", "int", "Line of the record in the source file (header = line 1)."),
-        _c("raw_record", "string", "The record as read (CSV line, or its fields as JSON).", nullable=False),
+        _c(
+            "raw_record",
+            "string",
+            "The record as read (CSV line, or its fields as JSON).",
+            nullable=False,
+        ),
         _c("reason_code", "string", "Machine-readable reason.", nullable=False),
         _c("reason", "string", "What was wrong and how to fix it.", nullable=False),
         _c("ingested_at", "timestamp", "When the ingest ran (UTC).", nullable=False),
@@ -359,9 +373,19 @@ INGEST_LOG = Table(
         _c("file_hash", "string", "SHA-256 of the file's bytes.", nullable=False),
         _c("rows_read", "int", "Records read from the file.", nullable=False),
         _c("rows_loaded", "int", "Records that reached canonical tables.", nullable=False),
-        _c("rows_unchanged", "int", "Records already present with identical content.", nullable=False),
+        _c(
+            "rows_unchanged",
+            "int",
+            "Records already present with identical content.",
+            nullable=False,
+        ),
         _c("rows_quarantined", "int", "Records written to quarantine.", nullable=False),
-        _c("table_counts", "json", "Per-table loaded/updated/unchanged/quarantined counts.", nullable=False),
+        _c(
+            "table_counts",
+            "json",
+            "Per-table loaded/updated/unchanged/quarantined counts.",
+            nullable=False,
+        ),
         _c("status", "string", "Outcome.", nullable=False, allowed=("loaded", "skipped")),
         _c("started_at", "timestamp", "Start (UTC).", nullable=False),
         _c("finished_at", "timestamp", "End (UTC).", nullable=False),
@@ -374,11 +398,19 @@ DEMO_TRUTH = Table(
     "demo_truth",
     "one ground-truth parameter of the generated demo store",
     (
-        _c("domain", "string", "Which process the value belongs to (clv, channels, experiment, ...).",
-           nullable=False),
+        _c(
+            "domain",
+            "string",
+            "Which process the value belongs to (clv, channels, experiment, ...).",
+            nullable=False,
+        ),
         _c("name", "string", "Parameter name.", nullable=False),
-        _c("key", "string", "Sub-key (channel, variant, segment, ...); empty when none.",
-           nullable=False),
+        _c(
+            "key",
+            "string",
+            "Sub-key (channel, variant, segment, ...); empty when none.",
+            nullable=False,
+        ),
         _c("value", "float", "Numeric value."),
         _c("text", "string", "Non-numeric value or note."),
     ),
@@ -414,8 +446,12 @@ def data_model_markdown() -> str:
         "",
     ]
     for t in (*CANONICAL_TABLES, *SYSTEM_TABLES):
-        out += [f"## `{t.name}`", "", f"Grain: {t.grain}. Kind: {t.kind}. "
-                f"Primary key: ({', '.join(t.primary_key)}).", ""]
+        out += [
+            f"## `{t.name}`",
+            "",
+            f"Grain: {t.grain}. Kind: {t.kind}. Primary key: ({', '.join(t.primary_key)}).",
+            "",
+        ]
         if t.foreign_keys:
             refs = ", ".join(
                 f"`{fk.column}` → `{fk.table}.{fk.ref_column}`"
@@ -423,7 +459,10 @@ def data_model_markdown() -> str:
                 for fk in t.foreign_keys
             )
             out += [f"References: {refs}.", ""]
-        out += ["| column | type | required | allowed values | description |", "|---|---|---|---|---|"]
+        out += [
+            "| column | type | required | allowed values | description |",
+            "|---|---|---|---|---|",
+        ]
         for c in t.columns:
             out.append(
                 f"| `{c.name}` | {c.type} | {'yes' if not c.nullable else ''} | "

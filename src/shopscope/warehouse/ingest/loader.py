@@ -1,0 +1,229 @@
+"""Loading validated rows into a canonical table: keys, references and conflicts.
+
+Runs inside the caller's transaction. Every row a table plan produces ends in exactly one of:
+inserted, updated (dimensions only), unchanged (already present, identical), or the batch's
+quarantine list ``_q`` (with a reason code and message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shopscope.warehouse.ingest.reader import quote_ident
+from shopscope.warehouse.ingest.validate import sql_literal
+from shopscope.warehouse.schema import TABLES, ForeignKey, Table
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["QUARANTINE_LIST", "TableCounts", "create_quarantine_list", "load_table"]
+
+QUARANTINE_LIST = "_q"
+
+# Columns a placeholder row gets besides its key, keyed by (referenced table, referencing table).
+_PLACEHOLDER_COLUMNS: dict[tuple[str, str], dict[str, str]] = {
+    ("customers", "orders"): {"first_seen_at": "min(c.ordered_at)"},
+    ("customers", "tickets"): {"first_seen_at": "min(c.created_at)"},
+    ("customers", "events"): {"first_seen_at": "min(c.occurred_at)"},
+    ("products", "order_items"): {"item_kind": "'product'"},
+    ("products", "inventory"): {"item_kind": "'product'"},
+}
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    """What happened to one table's rows in one batch."""
+
+    table: str
+    read: int
+    loaded: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    placeholders: int = 0
+
+
+def create_quarantine_list(con: duckdb.DuckDBPyConnection) -> None:
+    """The batch's quarantine entries, before raw records are attached."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {QUARANTINE_LIST} (table_name VARCHAR, _line BIGINT, "
+        "reason_code VARCHAR, reason VARCHAR)"
+    )
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, table: str, select: str) -> int:
+    """Add ``select``'s rows (``_line, reason_code, reason``) to the list; returns the count."""
+    before = _scalar(con, f"SELECT count(*) FROM {QUARANTINE_LIST}")
+    con.execute(f"INSERT INTO {QUARANTINE_LIST} SELECT {sql_literal(table)}, * FROM ({select})")
+    return _scalar(con, f"SELECT count(*) FROM {QUARANTINE_LIST}") - before
+
+
+def load_table(
+    con: duckdb.DuckDBPyConnection, table: Table, typed_sql: str, *, derived: bool
+) -> TableCounts:
+    """Validate, de-duplicate, check references and insert one table plan's rows.
+
+    ``typed_sql`` is :func:`~shopscope.warehouse.ingest.validate.typed_select` output.
+    """
+    name = table.name
+    work = f"_in_{name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {typed_sql}")
+    read = _scalar(con, f"SELECT count(*) FROM {work}")
+    quarantined = _quarantine(
+        con, name, f"SELECT _line, _code, _reason FROM {work} WHERE _code IS NOT NULL"
+    )
+    con.execute(f"DELETE FROM {work} WHERE _code IS NOT NULL")
+    for fk in table.foreign_keys:
+        if fk.enforced:
+            quarantined += _check_reference(con, table, work, fk)
+    if not derived:
+        quarantined += _dedupe_batch(con, table, work)
+    loaded, updated, unchanged, conflicts = _merge(con, table, work, derived=derived)
+    quarantined += conflicts
+    placeholders = sum(
+        _placeholders(con, table, work, fk) for fk in table.foreign_keys if not fk.enforced
+    )
+    return TableCounts(name, read, loaded, updated, unchanged, quarantined, placeholders)
+
+
+def _key_match(table: Table, left: str, right: str) -> str:
+    return " AND ".join(
+        f"{left}.{quote_ident(k)} = {right}.{quote_ident(k)}" for k in table.primary_key
+    )
+
+
+def _key_text(table: Table, alias: str) -> str:
+    parts = [f"CAST({alias}.{quote_ident(k)} AS VARCHAR)" for k in table.primary_key]
+    return parts[0] if len(parts) == 1 else "concat_ws('/', " + ", ".join(parts) + ")"
+
+
+def _check_reference(
+    con: duckdb.DuckDBPyConnection, table: Table, work: str, fk: ForeignKey
+) -> int:
+    col, ref = quote_ident(fk.column), quote_ident(fk.ref_column)
+    missing = (
+        f"w.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {fk.table} r WHERE r.{ref} = w.{col})"
+    )
+    reason = (
+        f"'{fk.column}: ''' || w.{col} || ''' does not exist in {fk.table}; load it first "
+        f"(if it is in this file, its own row was quarantined: see the {fk.table} entries)'"
+    )
+    count = _quarantine(
+        con,
+        table.name,
+        f"SELECT w._line, 'unknown_reference', {reason} FROM {work} w WHERE {missing}",
+    )
+    if count:
+        con.execute(f"DELETE FROM {work} w WHERE {missing}")
+    return count
+
+
+def _content_columns(table: Table) -> list[str]:
+    return [c for c in table.column_names if c not in table.primary_key] or table.column_names
+
+
+def _dedupe_batch(con: duckdb.DuckDBPyConnection, table: Table, work: str) -> int:
+    """Quarantine repeated keys in the batch: identical repeats as duplicates, others as conflicts."""
+    keys = ", ".join(quote_ident(k) for k in table.primary_key)
+    # cheap test first: most batches have no repeated key at all
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dupkeys AS SELECT {keys} FROM {work} "
+        f"GROUP BY {keys} HAVING count(*) > 1"
+    )
+    if not _scalar(con, "SELECT count(*) FROM _dupkeys"):
+        return 0
+    content = "hash(" + ", ".join(f"w.{quote_ident(c)}" for c in _content_columns(table)) + ")"
+    wkeys = ", ".join(f"w.{quote_ident(k)}" for k in table.primary_key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {wkeys}, count(*) AS n, "
+        f"count(DISTINCT {content}) AS versions, min(w._line) AS first_line, "
+        f"string_agg(CAST(w._line AS VARCHAR), ', ' ORDER BY w._line) AS lines "
+        f"FROM {work} w SEMI JOIN _dupkeys d ON {_key_match(table, 'w', 'd')} GROUP BY {wkeys}"
+    )
+    key_text = _key_text(table, "w")
+    count = _quarantine(
+        con,
+        table.name,
+        f"SELECT w._line, CASE WHEN d.versions > 1 THEN 'key_conflict' ELSE 'duplicate_row' END, "
+        f"CASE WHEN d.versions > 1 THEN '{table.name} key ' || {key_text} || ' appears on lines ' "
+        f"|| d.lines || ' with different content; keep one version in the source and re-ingest' "
+        f"ELSE 'identical to line ' || d.first_line || ', which was loaded once' END "
+        f"FROM {work} w JOIN _dups d ON {_key_match(table, 'w', 'd')} "
+        f"WHERE d.versions > 1 OR w._line <> d.first_line",
+    )
+    con.execute(
+        f"DELETE FROM {work} w USING _dups d WHERE {_key_match(table, 'w', 'd')} "
+        f"AND (d.versions > 1 OR w._line <> d.first_line)"
+    )
+    return count
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection, table: Table, work: str, *, derived: bool
+) -> tuple[int, int, int, int]:
+    """Insert new keys; compare existing ones. Returns (loaded, updated, unchanged, conflicts)."""
+    name = table.name
+    cols = ", ".join(quote_ident(c) for c in table.column_names)
+    if not _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)"):
+        loaded = _scalar(con, f"SELECT count(*) FROM {work}")
+        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {work}")
+        return loaded, 0, 0, 0
+    same = " AND ".join(
+        f"w.{quote_ident(c)} IS NOT DISTINCT FROM t.{quote_ident(c)}" for c in table.column_names
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _existing AS SELECT w.*, ({same}) AS _same "
+        f"FROM {work} w JOIN {name} t ON {_key_match(table, 'w', 't')}"
+    )
+    unchanged = _scalar(con, "SELECT count(*) FROM _existing WHERE _same")
+    changed = _scalar(con, "SELECT count(*) FROM _existing WHERE NOT _same")
+    updated = conflicts = 0
+    if changed and derived:
+        unchanged += changed  # summaries of earlier batches win; the new rows are consistent
+    elif changed and table.kind == "dimension":
+        sets = ", ".join(
+            f"{quote_ident(c)} = COALESCE(e.{quote_ident(c)}, t.{quote_ident(c)})"
+            for c in _content_columns(table)
+        )
+        con.execute(
+            f"UPDATE {name} t SET {sets} FROM _existing e WHERE NOT e._same AND "
+            f"{_key_match(table, 't', 'e')}"
+        )
+        updated = changed
+    elif changed:
+        conflicts = _quarantine(
+            con,
+            name,
+            f"SELECT _line, 'conflicts_with_existing', '{name} key ' || {_key_text(table, 'e')} || "
+            f"' is already in the warehouse with different content; facts are not overwritten' "
+            f"FROM _existing e WHERE NOT _same",
+        )
+    con.execute(f"DELETE FROM {work} w USING _existing e WHERE {_key_match(table, 'w', 'e')}")
+    loaded = _scalar(con, f"SELECT count(*) FROM {work}")
+    con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {work}")
+    return loaded, updated, unchanged, conflicts
+
+
+def _placeholders(con: duckdb.DuckDBPyConnection, table: Table, work: str, fk: ForeignKey) -> int:
+    """Create placeholder rows for soft references to keys the referenced table lacks."""
+    extra = _PLACEHOLDER_COLUMNS.get((fk.table, table.name), {})
+    ref = TABLES[fk.table]
+    cols = [quote_ident(fk.ref_column), *(quote_ident(c) for c in extra)]
+    exprs = [f"c.{quote_ident(fk.column)}", *extra.values()]
+    key = quote_ident(fk.ref_column)
+    grouped = (
+        f"SELECT {', '.join(f'{e} AS {c}' for e, c in zip(exprs, cols, strict=True))} FROM {work} c "
+        f"WHERE c.{quote_ident(fk.column)} IS NOT NULL GROUP BY c.{quote_ident(fk.column)}"
+    )
+    before = _scalar(con, f"SELECT count(*) FROM {ref.name}")
+    con.execute(
+        f"INSERT INTO {ref.name} ({', '.join(cols)}) SELECT * FROM ({grouped}) g "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {ref.name} r WHERE r.{key} = g.{key})"
+    )
+    return _scalar(con, f"SELECT count(*) FROM {ref.name}") - before
