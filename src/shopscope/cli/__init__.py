@@ -1,0 +1,1 @@
+"""The ``shopscope`` command line."""

@@ -1,0 +1,204 @@
+"""Data platform commands: demo, ingest, status, quarantine, schema-doc, sync."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from shopscope.cli.main import state
+from shopscope.cli.output import Format, console, emit
+from shopscope.errors import ConfigurationError
+from shopscope.warehouse.connection import Warehouse, connect
+
+__all__ = ["register"]
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _open(*, read_only: bool = False) -> Warehouse:
+    return connect(state.warehouse, read_only=read_only)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def demo(
+    size: Annotated[str, typer.Option(help="small, medium, large, or a number of order lines.")] = (
+        "small"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same shop).")] = 42,
+    end_date: Annotated[
+        str | None, typer.Option(help="Last day of history, YYYY-MM-DD (default today).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Build the demo store (replaces the warehouse's shop data), then print status and summary."""
+    from shopscope.warehouse.demo import generate_demo
+
+    try:
+        end = date.fromisoformat(end_date) if end_date else None
+    except ValueError:
+        raise ConfigurationError(
+            f"--end-date {end_date!r} is not a date; use YYYY-MM-DD, e.g. 2026-06-30."
+        ) from None
+    size_arg: str | int = int(size) if size.isdigit() else size
+    with _open() as wh, _progress() as bar:
+        task = bar.add_task("Generating demo store", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = generate_demo(wh, size=size_arg, seed=seed, end_date=end, progress=tick)
+    console.print(f"Demo store ready in {wh.url} ({result.seconds:.1f} s).")
+    _print_status_and_summary(fmt)
+
+
+def _print_status_and_summary(fmt: Format) -> None:
+    from shopscope.warehouse.status import shop_summary, warehouse_status
+
+    with _open(read_only=True) as wh:
+        st = warehouse_status(wh)
+        summary = shop_summary(wh)
+    if fmt is Format.json:
+        emit([], fmt, document={"status": st, "summary": summary})
+        return
+    emit(_status_rows(st), fmt, title=f"Warehouse {st.url}")
+    emit([dataclasses.asdict(summary)], fmt, title="Shop summary")
+
+
+def _status_rows(st: Any) -> list[dict[str, Any]]:
+    return [
+        {"table": t.name, "rows": t.rows, "from": t.first, "to": t.last} for t in st.tables
+    ]
+
+
+def status(fmt: FormatOpt = Format.table) -> None:
+    """Tables, row counts, date ranges and quarantine counts by reason."""
+    from shopscope.warehouse.status import warehouse_status
+
+    with _open(read_only=True) as wh:
+        st = warehouse_status(wh)
+    if fmt is Format.json:
+        emit([], fmt, document=st)
+        return
+    emit(_status_rows(st), fmt, title=f"Warehouse {st.url} ({st.batches} ingest batches)")
+    if st.quarantine:
+        emit(
+            [{"table": t, "reason": r, "rows": n} for t, r, n in st.quarantine],
+            fmt,
+            title="Quarantine by reason",
+        )
+
+
+def ingest(
+    path: Annotated[Path, typer.Argument(help="A file, or a directory of files.")],
+    source: Annotated[
+        str, typer.Option(help="Source adapter: auto, online-retail, cdnow, olist, shopify, csv.")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None, typer.Option(help="TOML column mapping (implies --source csv).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Re-read a file already ingested.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Load shop data: validate every record, quarantine bad ones, all or nothing per file."""
+    from shopscope.warehouse.ingest import ingest_path
+    from shopscope.warehouse.sources.resolve import resolve_adapter
+
+    adapter = resolve_adapter(source, mapping)
+    with _open() as wh, _progress() as bar:
+        task = bar.add_task("Ingesting", total=None)
+
+        def tick(done: int, total: int, file: Path) -> None:
+            bar.update(task, completed=done, total=total, description=f"Ingesting {file.name}")
+
+        reports = ingest_path(wh, path, adapter, force=force, progress=tick)
+    rows = []
+    for r in reports:
+        rows.append(
+            {"batch": r.batch_id, "file": Path(r.path).name, "source": r.source,
+             "status": r.status, "read": r.records, "loaded": r.loaded,
+             "unchanged": r.unchanged, "quarantined": r.quarantined,
+             "seconds": round(r.seconds, 2)}
+        )
+    if fmt is Format.json:
+        emit([], fmt, document=reports)
+        return
+    emit(rows, fmt, title="Ingest")
+    per_table = [
+        {"file": Path(r.path).name, **{k: v for k, v in dataclasses.asdict(t).items()}}
+        for r in reports
+        for t in r.tables
+    ]
+    if per_table and fmt is Format.table:
+        emit(per_table, fmt, title="Per table")
+    for r in reports:
+        for code, n in r.reasons.items():
+            console.print(f"  {Path(r.path).name}: {n:,} quarantined ({code})")
+
+
+def quarantine(
+    batch: Annotated[int | None, typer.Option(help="Only this ingest batch.")] = None,
+    table: Annotated[str | None, typer.Option(help="Only rows meant for this table.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 50,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Export all matching rows to this CSV.")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List quarantined rows (reason and raw record), or export them with --output."""
+    from shopscope.warehouse.quarantine import quarantine_rows
+
+    with _open(read_only=True) as wh:
+        rows = quarantine_rows(wh, batch=batch, table=table, reason=reason)
+        if output is not None:
+            rows.to_pyarrow().to_pandas().to_csv(output, index=False)
+            console.print(f"Wrote {rows.count().execute():,} rows to {output}.")
+            return
+        shown = rows.limit(limit) if limit else rows
+        records = shown.to_pyarrow().to_pylist()
+    emit(records, fmt, title="Quarantine")
+
+
+def schema_doc(
+    check: Annotated[bool, typer.Option(help="Exit 1 if docs/data-model.md is stale.")] = False,
+    path: Annotated[Path, typer.Option(help="Where the data model doc lives.")] = Path(
+        "docs/data-model.md"
+    ),
+) -> None:
+    """Write docs/data-model.md from the canonical schema (or --check it)."""
+    from shopscope.warehouse.schema import data_model_markdown
+
+    text = data_model_markdown() + "\n"
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            raise ConfigurationError(f"{path} is stale; run `shopscope schema-doc`.")
+        console.print(f"{path} is up to date.")
+        return
+    path.write_text(text, encoding="utf-8")
+    console.print(f"Wrote {path}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data platform commands to ``app``."""
+    app.command()(demo)
+    app.command()(ingest)
+    app.command()(status)
+    app.command()(quarantine)
+    app.command("schema-doc")(schema_doc)
