@@ -72,26 +72,23 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="fetch_.*is deprecated", category=DeprecationWarning)
     _register()
     try:
-        app(standalone_mode=False)
+        app()  # standalone mode: usage errors print and exit 2
     except ShopscopeError as exc:
         if state.debug:
             raise
         typer.echo(f"Error: {exc}", err=True)
         sys.exit(1)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         typer.echo("Aborted.", err=True)
         sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
         if state.debug:
             raise
-        typer.echo(f"Error: unexpected {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+        typer.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug; rerun with --debug "
+            "for the traceback and report it.",
+            err=True,
+        )
         sys.exit(1)
 
 

@@ -105,7 +105,7 @@ class Warehouse:
                 f"{self.url} is a Spark warehouse; this operation needs DuckDB. Ingest into a "
                 "DuckDB warehouse and copy it with `shopscope sync --to spark:///dir`."
             )
-        con: duckdb.DuckDBPyConnection = self.ibis.con  # type: ignore[attr-defined]
+        con: duckdb.DuckDBPyConnection = self.ibis.con
         return con
 
     # -- tables -----------------------------------------------------------------------------
@@ -163,6 +163,8 @@ class Warehouse:
         """Close the connection (the Spark session stays up for reuse in the process)."""
         if self.url.backend == "duckdb":
             self.ibis.disconnect()
+            return
+        _spark_close(self)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -228,6 +230,11 @@ def _connect_duckdb(url: WarehouseURL, *, read_only: bool) -> Warehouse:
 
 
 def _spark_session(master: str) -> Any:
+    """The process-wide root Spark session (created on first use, then reused).
+
+    Every warehouse opens its own child session from it (see :func:`_connect_spark`), so
+    temporary views of two open warehouses never collide while the JVM is shared.
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -235,36 +242,66 @@ def _spark_session(master: str) -> Any:
             "The Spark backend needs pyspark: pip install 'shopscope[spark]' (and Java 17+)."
         ) from exc
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    utc_jvm = "-Duser.timezone=UTC"
     return (
         SparkSession.builder.master(master)
         .appName("shopscope")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # The JVM's own zone matters for a few conversions that ignore the session zone.
+        .config("spark.driver.extraJavaOptions", utc_jvm)
+        .config("spark.executor.extraJavaOptions", utc_jvm)
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Standard Parquet timestamps (not legacy INT96) so DuckDB and others read the files.
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .getOrCreate()
     )
 
 
 def _connect_spark(url: WarehouseURL) -> Warehouse:
-    session = _spark_session(url.options.get("master", "local[2]"))
-    session.sparkContext.setLogLevel("ERROR")
+    root = _spark_session(url.options.get("master", "local[2]"))
+    root.sparkContext.setLogLevel("ERROR")
+    # A child session: shared SparkContext, private temporary views and SQL settings.
+    session = root.newSession()
+    session.conf.set("spark.sql.session.timeZone", "UTC")
     backend = ibis.pyspark.connect(session)
     wh = Warehouse(url, backend, session=session)
     if url.path is not None:
+        if url.path.exists() and not url.path.is_dir():
+            raise WarehouseURLError(
+                f"{url.path} is a file; a Spark warehouse is a directory of Parquet folders."
+            )
         url.path.mkdir(parents=True, exist_ok=True)
         for child in sorted(url.path.iterdir()):
-            if child.is_dir() and any(child.glob("*.parquet")):
-                session.read.parquet(str(child)).createOrReplaceTempView(child.name)
+            if child.is_dir() and (
+                (child / "_SUCCESS").exists() or any(child.glob("*.parquet"))
+            ):
+                _spark_register(session, child.name, child)
     return wh
+
+
+def _spark_register(session: Any, name: str, folder: Path) -> None:
+    """Register the Parquet folder ``folder`` as the temporary view ``name``."""
+    reader = session.read
+    if name in TABLES:
+        # The canonical schema, not an inferred one: types stay exact and an empty table
+        # (a folder without data files) still has its columns.
+        reader = reader.schema(_spark_schema(name))
+    reader.parquet(str(folder)).createOrReplaceTempView(name)
 
 
 def _spark_write(wh: Warehouse, name: str, data: pa.Table, mode: str) -> None:
     session = wh._spark
-    pdf = data.to_pandas()
-    schema = _spark_schema(name) if name in TABLES else None
-    frame = session.createDataFrame(pdf, schema=schema) if schema else session.createDataFrame(pdf)
+    if name in TABLES:
+        # Arrow straight into Spark (pyspark >= 4.0): no pandas detour, so nullable integers
+        # stay integers and naive UTC timestamps keep their microseconds.
+        data = data.cast(arrow_schema(name))
+        frame = session.createDataFrame(data, schema=_spark_schema(name))
+    else:
+        frame = session.createDataFrame(data)
     if wh.url.path is None:
         if mode == "append" and wh.has_table(name):
             frame = session.table(name).unionByName(frame)
@@ -272,7 +309,15 @@ def _spark_write(wh: Warehouse, name: str, data: pa.Table, mode: str) -> None:
         return
     target = wh.url.path / name
     frame.write.mode(mode).parquet(str(target))
-    session.read.parquet(str(target)).createOrReplaceTempView(name)
+    _spark_register(session, name, target)
+
+
+def _spark_close(wh: Warehouse) -> None:
+    """Drop the warehouse's temporary views; Parquet folders stay, the JVM stays up."""
+    session = wh._spark
+    for view in session.catalog.listTables():
+        if view.isTemporary:
+            session.catalog.dropTempView(view.name)
 
 
 def _spark_schema(name: str) -> Any:
@@ -285,6 +330,7 @@ def _spark_schema(name: str) -> Any:
         "float": T.DoubleType(),
         "bool": T.BooleanType(),
         "date": T.DateType(),
+        # Spark's TIMESTAMP (session zone UTC) is what Ibis maps its naive timestamp to.
         "timestamp": T.TimestampType(),
     }
     return T.StructType(

@@ -131,10 +131,12 @@ def _content_columns(table: Table) -> list[str]:
 def _dedupe_batch(con: duckdb.DuckDBPyConnection, table: Table, work: str) -> int:
     """Quarantine repeated keys in the batch: identical repeats as duplicates, others as conflicts."""
     keys = ", ".join(quote_ident(k) for k in table.primary_key)
-    # cheap test first: most batches have no repeated key at all
+    # cheap test first: most batches have no repeated key. Grouping on one 64-bit hash is about
+    # twice as fast as on the key columns; collisions only add candidates, re-checked exactly.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _dupkeys AS SELECT {keys} FROM {work} "
-        f"GROUP BY {keys} HAVING count(*) > 1"
+        f"CREATE OR REPLACE TEMP TABLE _dupkeys AS SELECT DISTINCT {keys} FROM {work} "
+        f"SEMI JOIN (SELECT hash({keys}) AS h FROM {work} GROUP BY h HAVING count(*) > 1) c "
+        f"ON hash({keys}) = c.h"
     )
     if not _scalar(con, "SELECT count(*) FROM _dupkeys"):
         return 0
@@ -144,7 +146,8 @@ def _dedupe_batch(con: duckdb.DuckDBPyConnection, table: Table, work: str) -> in
         f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {wkeys}, count(*) AS n, "
         f"count(DISTINCT {content}) AS versions, min(w._line) AS first_line, "
         f"string_agg(CAST(w._line AS VARCHAR), ', ' ORDER BY w._line) AS lines "
-        f"FROM {work} w SEMI JOIN _dupkeys d ON {_key_match(table, 'w', 'd')} GROUP BY {wkeys}"
+        f"FROM {work} w SEMI JOIN _dupkeys d ON {_key_match(table, 'w', 'd')} GROUP BY {wkeys} "
+        "HAVING count(*) > 1"
     )
     key_text = _key_text(table, "w")
     count = _quarantine(

@@ -21,15 +21,16 @@ from shopscope.errors import FileFormatError, IngestError, ShopscopeError
 from shopscope.warehouse.ingest import loader
 from shopscope.warehouse.ingest.fingerprint import Fingerprint, fingerprint
 from shopscope.warehouse.ingest.loader import QUARANTINE_LIST, TableCounts
-from shopscope.warehouse.ingest.reader import StagedFile, quote_ident, stage_file
+from shopscope.warehouse.ingest.reader import ReadOptions, StagedFile, quote_ident, stage_file
 from shopscope.warehouse.ingest.validate import sql_literal, typed_select
 from shopscope.warehouse.schema import TABLES
+
+from shopscope.warehouse.sources.base import SourceAdapter, SourcePlan
 
 if TYPE_CHECKING:
     import duckdb
 
     from shopscope.warehouse.connection import Warehouse
-    from shopscope.warehouse.sources.base import SourceAdapter, SourcePlan
 
 __all__ = ["IngestReport", "ingest_file", "ingest_path"]
 
@@ -68,6 +69,8 @@ class IngestReport:
     file_hash: str = ""
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    skipped: int = 0
+    """Lines that are not records (e.g. a header), per the adapter's ``SourcePlan.skip``."""
 
 
 def ingest_path(
@@ -124,7 +127,13 @@ def ingest_file(
         fp = fp_future.result()
     if not fp.complete:
         raise FileFormatError(f"{path}: {fp.problem}. Nothing was loaded; re-export the file.")
-    chosen = adapter if hasattr(adapter, "plan") else adapter(staged.columns, path)  # type: ignore[operator]
+    chosen = adapter if isinstance(adapter, SourceAdapter) else adapter(staged.columns, path)
+    if chosen.read_options != (read_options or ReadOptions()):  # detected adapter reads otherwise
+        staged = stage_file(con, path, _STAGED, chosen.read_options)
+    _check_columns(chosen, staged)
+    plan = chosen.plan(staged.columns)
+    skipped = _skip(con, staged, plan)
+    records = staged.records - skipped
     previous = _previous_batch(con, fp)
     if previous is not None and not force:
         log.info("%s was already ingested as batch %s; skipped", path, previous)
@@ -133,20 +142,19 @@ def ingest_file(
             str(path),
             chosen.name,
             "skipped",
-            staged.records,
+            records,
             0,
-            staged.records,
+            records,
             0,
             encoding=staged.encoding,
             file_hash=fp.sha256,
             seconds=time.perf_counter() - started,
             notes=(f"already ingested as batch {previous}",),
+            skipped=skipped,
         )
-    _check_columns(chosen, staged)
-    plan = chosen.plan(staged.columns)
     con.execute("BEGIN TRANSACTION")
     try:
-        report = _load(con, staged, chosen.name, plan, fp, started_at, started)
+        report = _load(con, staged, chosen.name, plan, fp, started_at, started, skipped)
         con.execute("COMMIT")
     except ShopscopeError:
         con.execute("ROLLBACK")
@@ -175,6 +183,16 @@ def _check_columns(adapter: SourceAdapter, staged: StagedFile) -> None:
         )
 
 
+def _skip(con: duckdb.DuckDBPyConnection, staged: StagedFile, plan: SourcePlan) -> int:
+    """Drop the staged lines the plan marks as non-records; returns how many."""
+    if not plan.skip:
+        return 0
+    skipped = _scalar(con, f"SELECT count(*) FROM {staged.relation} WHERE {plan.skip}")
+    if skipped:
+        con.execute(f"DELETE FROM {staged.relation} WHERE {plan.skip}")
+    return skipped
+
+
 def _previous_batch(con: duckdb.DuckDBPyConnection, fp: Fingerprint) -> int | None:
     # literals, not parameters: the first prepared statement of a process costs ~0.25 s here
     row = con.execute(
@@ -192,6 +210,7 @@ def _load(
     fp: Fingerprint,
     started_at: datetime,
     started: float,
+    skipped: int = 0,
 ) -> IngestReport:
     row = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_log").fetchone()
     batch = int(row[0]) if row else 1
@@ -241,9 +260,10 @@ def _load(
         f"{sql_literal(plan.line_table)}",
     )
     loaded, unchanged = line.loaded + line.updated, line.unchanged
-    if loaded + unchanged + quarantined != staged.records:
+    records = staged.records - skipped
+    if loaded + unchanged + quarantined != records:
         raise IngestError(
-            f"Accounting check failed for {staged.path}: read {staged.records}, loaded {loaded}, "
+            f"Accounting check failed for {staged.path}: read {records}, loaded {loaded}, "
             f"unchanged {unchanged}, quarantined {quarantined}. This is a bug; nothing was loaded."
         )
     reasons = dict(
@@ -258,7 +278,7 @@ def _load(
         sql_literal(source),
         sql_literal(str(staged.path)),
         sql_literal(fp.sha256),
-        str(staged.records),
+        str(records),
         str(loaded),
         str(unchanged),
         str(quarantined),
@@ -273,7 +293,7 @@ def _load(
         str(staged.path),
         source,
         "loaded",
-        staged.records,
+        records,
         loaded,
         unchanged,
         quarantined,
@@ -283,6 +303,7 @@ def _load(
         fp.sha256,
         time.perf_counter() - started,
         plan.notes,
+        skipped,
     )
 
 

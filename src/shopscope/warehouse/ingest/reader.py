@@ -233,34 +233,63 @@ def _stage_text(
 ) -> StagedFile:
     if kind in ("lines", "jsonl"):
         return _stage_lines(con, path, source, relation, kind, encoding)
-    args = [
-        "all_varchar = true",
-        "store_rejects = true",
-        "rejects_table = 'shopscope_rejects'",
-        "rejects_scan = 'shopscope_reject_scans'",
-    ]
-    if options.delimiter is not None:
-        args.append(f"delim = {_sql_str(options.delimiter)}")
-    if options.header is not None:
-        args.append(f"header = {str(options.header).lower()}")
-    reader = f"read_csv({_sql_str(str(source))}, {', '.join(args)})"
+    delimiter, header = _sniff(con, path, source, options)
+    args = ["all_varchar = true", f"delim = {_sql_str(delimiter)}", f"header = {str(header).lower()}"]
+    raw = f"{relation}_raw"
+    rejects: list[Reject] = []
+    # Fast path: a strict read. Only a file with malformed records pays for DuckDB's rejects
+    # bookkeeping (about +50 % read time), on a second read that keeps them.
     try:
-        con.execute("DROP TABLE IF EXISTS shopscope_rejects")
-        con.execute("DROP TABLE IF EXISTS shopscope_reject_scans")
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {relation} AS "
-            f"SELECT row_number() OVER () AS _ord, * FROM {reader}"
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM "
+            f"read_csv({_sql_str(str(source))}, {', '.join(args)})"
         )
+        header_lines = int(header)
+    except Exception as strict_error:
+        if "Invalid unicode" in str(strict_error):
+            raise FileFormatError(_csv_error(path, strict_error)) from strict_error
+        args += [
+            "store_rejects = true",
+            "rejects_table = 'shopscope_rejects'",
+            "rejects_scan = 'shopscope_reject_scans'",
+        ]
+        try:
+            con.execute("DROP TABLE IF EXISTS shopscope_rejects")
+            con.execute("DROP TABLE IF EXISTS shopscope_reject_scans")
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM "
+                f"read_csv({_sql_str(str(source))}, {', '.join(args)})"
+            )
+        except Exception as exc:
+            raise FileFormatError(_csv_error(path, exc)) from exc
+        header_lines = int(header)
+        rejects = _rejects(con)
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
+    _assign_lines(con, relation, raw, header_lines, [r.line for r in rejects])
+    rows = _count(con, raw)
+    return StagedFile(relation, path, "csv", encoding, cols, rows, rejects)
+
+
+def _sniff(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Path, options: ReadOptions
+) -> tuple[str, bool]:
+    """Delimiter and header, from the options or DuckDB's sniffer.
+
+    The sniffer runs tolerant of bad records, so a few malformed lines do not make it fall back
+    to reading the whole file as one column.
+    """
+    if options.delimiter is not None and options.header is not None:
+        return options.delimiter, options.header
+    try:
+        row = con.execute(
+            f"SELECT Delimiter, HasHeader FROM sniff_csv({_sql_str(str(source))}, "
+            "ignore_errors = true)"
+        ).fetchone()
     except Exception as exc:
         raise FileFormatError(_csv_error(path, exc)) from exc
-    cols = [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall() if r[0] != "_ord"]
-    header_lines = 0 if options.header is False else _header_lines(con)
-    rejects = _rejects(con)
-    _assign_lines(con, relation, header_lines, [r.line for r in rejects])
-    rows = _count(con, relation)
-    if rows == 0 and not rejects and header_lines == 0:
-        raise FileFormatError(f"{path} has no records.")
-    return StagedFile(relation, path, "csv", encoding, cols, rows, rejects)
+    delimiter = options.delimiter or (str(row[0]) if row else ",")
+    header = options.header if options.header is not None else bool(row[1]) if row else True
+    return delimiter, header
 
 
 def _stage_lines(
@@ -317,14 +346,6 @@ def _json_key(key: str) -> str:
     return '"' + key.replace('"', '\\"') + '"'
 
 
-def _header_lines(con: duckdb.DuckDBPyConnection) -> int:
-    try:
-        row = con.execute("SELECT header FROM shopscope_reject_scans LIMIT 1").fetchone()
-    except Exception:
-        return 1
-    return 1 if row is None or row[0] is None or bool(row[0]) else 0
-
-
 def _rejects(con: duckdb.DuckDBPyConnection) -> list[Reject]:
     rows = con.execute(
         "SELECT line, any_value(csv_line), string_agg(DISTINCT error_type || ': ' || "
@@ -334,25 +355,22 @@ def _rejects(con: duckdb.DuckDBPyConnection) -> list[Reject]:
 
 
 def _assign_lines(
-    con: duckdb.DuckDBPyConnection, relation: str, header_lines: int, rejected: list[int]
+    con: duckdb.DuckDBPyConnection, relation: str, raw: str, header_lines: int, rejected: list[int]
 ) -> None:
-    """Turn record ordinals into file lines, skipping the lines of rejected records.
+    """Expose ``raw`` as the view ``relation`` with ``_line``, the record's line in the file.
 
-    The k-th good record sits after every rejected line r_i (i-th smallest, from 1) with
-    r_i - header_lines - i < k, so its line is k + header_lines + that count.
+    A CTAS from read_csv keeps file order (DuckDB preserves insertion order), so ``rowid`` is the
+    record ordinal from 0. The k-th good record (from 1) sits after every rejected line r_i (i-th
+    smallest, from 1) with r_i - header_lines - i < k, so its line is k + header_lines + that
+    count.
     """
-    if not rejected:
-        con.execute(f"ALTER TABLE {relation} RENAME COLUMN _ord TO _line")
-        if header_lines:
-            con.execute(f"UPDATE {relation} SET _line = _line + {header_lines}")
-        return
-    gaps = ", ".join(f"({line - header_lines - i})" for i, line in enumerate(rejected, start=1))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _gaps AS SELECT * FROM (VALUES {gaps}) g(gap)")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT * EXCLUDE (_ord), "
-        f"_ord + {header_lines} + (SELECT count(*) FROM _gaps WHERE gap < _ord) AS _line "
-        f"FROM {relation}"
-    )
+    ordinal = "(rowid + 1)"
+    line = f"{ordinal} + {header_lines}"
+    if rejected:
+        gaps = ", ".join(f"({ln - header_lines - i})" for i, ln in enumerate(rejected, start=1))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _gaps AS SELECT * FROM (VALUES {gaps}) g(gap)")
+        line += f" + (SELECT count(*) FROM _gaps WHERE gap < {ordinal})"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT *, {line} AS _line FROM {raw}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:

@@ -9,7 +9,7 @@ transactional load are the same for every adapter (see :mod:`shopscope.warehouse
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from shopscope.warehouse.ingest.reader import ReadOptions
 
@@ -56,6 +56,10 @@ class SourcePlan:
         IANA zone of naive timestamps in the file (converted to UTC).
     timestamp_format:
         strptime format for timestamps that are not ISO 8601.
+    skip:
+        SQL boolean expression over a staged row's columns marking lines that are not records
+        (e.g. a header line in a file read with ``kind="lines"``). Such lines are dropped before
+        accounting and reported as skipped, neither loaded nor quarantined.
     """
 
     tables: tuple[TablePlan, ...]
@@ -63,9 +67,11 @@ class SourcePlan:
     rules: str | None = None
     timezone: str = "UTC"
     timestamp_format: str | None = None
+    skip: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+@runtime_checkable
 class SourceAdapter(Protocol):
     """A built-in or mapping-defined source layout."""
 

@@ -17,9 +17,12 @@ Example (``orders.toml``)::
     constants = { currency = "EUR" }
     values.status = { "Shipped" = "completed", "Storniert" = "cancelled" }
 
-    [tables.order_items]
-    columns = { order_id = "Order No", line_no = "Pos", sku = "Article", quantity = "Qty",
-                unit_price = "Price" }
+    [tables.order_items.columns] # canonical column = source column
+    order_id = "Order No"
+    line_no = "Pos"
+    sku = "Article"
+    quantity = "Qty"
+    unit_price = "Price"
 
 Tables load in schema order (customers, products, orders, order_items, ...), so references
 resolve within one file.

@@ -1,0 +1,1 @@
+"""Runnable benchmarks: each module ``bench_*.py`` measures shopscope beside a named peer."""
