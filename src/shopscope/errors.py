@@ -9,7 +9,7 @@
     │   ├── FileFormatError             not CSV/Parquet/JSONL, empty, truncated, wrong encoding
     │   └── MissingColumnsError         required columns absent (lists expected vs found)
     ├── IngestError                     an ingest that failed and was rolled back
-    ├── NotFoundError                   a table, batch or object that does not exist (also LookupError)
+    ├── NotFoundError                   a table, batch or object that is missing (LookupError)
     └── BackendUnavailableError         an optional backend (Spark) is not installed
 
 Messages say what was wrong, the offending value, what is allowed and how to fix it.

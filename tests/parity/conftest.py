@@ -149,9 +149,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
         "session_id": _maybe(rng, [f"S{int(r)}" for r in rng.integers(0, 250, n_ev)], 0.05),
         "event_type": ev_types,
         "sku": _maybe(rng, list(rng.choice(skus, n_ev)), 0.4),
-        "order_id": [
-            str(rng.choice(order_ids)) if t == "purchase" else None for t in ev_types
-        ],
+        "order_id": [str(rng.choice(order_ids)) if t == "purchase" else None for t in ev_types],
         "revenue": [
             round(float(rng.uniform(5, 300)), 2) if t == "purchase" else None for t in ev_types
         ],

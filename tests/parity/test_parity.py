@@ -127,8 +127,10 @@ def test_parquet_warehouse_reopens(
             assert _exact(duck_shop.to_arrow(name), copied, name) == [], name
         assert again.to_arrow("ingest_log").schema.equals(arrow_schema("ingest_log"))
         # Appending adds a Parquet file; the view sees both.
-        extra = shop_tables["tickets"].slice(0, 3).set_column(
-            0, "ticket_id", pa.array(["X1", "X2", "X3"])
+        extra = (
+            shop_tables["tickets"]
+            .slice(0, 3)
+            .set_column(0, "ticket_id", pa.array(["X1", "X2", "X3"]))
         )
         again.write_arrow("tickets", extra)
         assert again.table("tickets").count().to_pyarrow().as_py() == counts["tickets"] + 3

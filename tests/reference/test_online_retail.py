@@ -42,11 +42,14 @@ def test_cancellations_are_kept_as_orders(loaded):
     """SOURCE.md: 9,288 rows on 3,836 'C' invoices, all with negative quantity."""
     wh, _, _ = loaded
     assert one(wh, "SELECT count(*) FROM orders WHERE status = 'cancelled'") == 3_836
-    assert one(
-        wh,
-        "SELECT count(*) FROM order_items i JOIN orders o USING (order_id) "
-        "WHERE o.status = 'cancelled'",
-    ) == 9_288
+    assert (
+        one(
+            wh,
+            "SELECT count(*) FROM order_items i JOIN orders o USING (order_id) "
+            "WHERE o.status = 'cancelled'",
+        )
+        == 9_288
+    )
     assert one(wh, "SELECT max(quantity) FROM order_items WHERE starts_with(order_id, 'C')") < 0
 
 

@@ -28,8 +28,12 @@ columns = { order_id = "order", ordered_at = "date", customer_id = "customer", s
 constants = { currency = "EUR" }
 values.status = { "Shipped" = "completed", "Storniert" = "cancelled" }
 
-[tables.order_items]
-columns = { order_id = "order", line_no = "pos", sku = "sku", quantity = "qty", unit_price = "price" }
+[tables.order_items.columns]
+order_id = "order"
+line_no = "pos"
+sku = "sku"
+quantity = "qty"
+unit_price = "price"
 """
 
 HEADER = "order,pos,date,customer,status,sku,qty,price\n"
@@ -67,8 +71,7 @@ def test_mapping_loads_orders_lines_and_placeholders(wh: Warehouse, adapter, tmp
     report = ingest_file(wh, f, adapter)
     assert (report.records, report.loaded, report.quarantined) == (3, 3, 0)
     rows = wh.duckdb.execute(
-        "SELECT order_id, customer_id, ordered_at::VARCHAR, status, currency FROM orders "
-        "ORDER BY 1"
+        "SELECT order_id, customer_id, ordered_at::VARCHAR, status, currency FROM orders ORDER BY 1"
     ).fetchall()
     # 01:30 CET on the day DST starts is 00:30 UTC; 12:00 CEST is 10:00 UTC
     assert rows == [
@@ -86,7 +89,11 @@ def test_mapping_loads_orders_lines_and_placeholders(wh: Warehouse, adapter, tmp
 @pytest.mark.parametrize(
     ("line", "code", "message"),
     [
-        ("B1,1,31/12/2024,c1,Shipped,S1,1,2.0", "bad_value", "cannot read '31/12/2024' as timestamp"),
+        (
+            "B1,1,31/12/2024,c1,Shipped,S1,1,2.0",
+            "bad_value",
+            "cannot read '31/12/2024' as timestamp",
+        ),
         ("B1,1,2024-01-01,c1,Shipped,S1,1,-2.0", "out_of_range", "unit_price: -2.0 is below"),
         ("B1,1,2024-01-01,c1,Lost,S1,1,2.0", "not_allowed", "'Lost' is not allowed; allowed:"),
         ("B1,1,2024-01-01,c1,Shipped,S1,one,2.0", "bad_value", "cannot read 'one' as int"),
@@ -164,16 +171,18 @@ def test_jsonl_and_parquet(wh, tmp_path):
     assert wh.duckdb.execute(
         "SELECT event_id, occurred_at::VARCHAR, properties FROM events ORDER BY 1"
     ).fetchall() == [("e1", "2024-05-01 10:00:00", '{"a":1}'), ("e2", "2024-05-01 08:00:00", None)]
-    table = pa.table({"id": ["e3"], "ts": ["2024-05-02 00:00:00"], "type": ["search"],
-                      "props": [None]})
+    table = pa.table(
+        {"id": ["e3"], "ts": ["2024-05-02 00:00:00"], "type": ["search"], "props": [None]}
+    )
     pq.write_table(table, tmp_path / "e.parquet")
     report = ingest_file(wh, tmp_path / "e.parquet", MappingAdapter.from_file(mapping))
     assert report.loaded == 1
 
 
 def _truncated_gzip() -> bytes:
-    body = HEADER + "".join(f"T{i},1,2024-01-01,c{i},Shipped,S{i * 7919 % 10007},1,{i}.5\n"
-                            for i in range(20000))
+    body = HEADER + "".join(
+        f"T{i},1,2024-01-01,c{i},Shipped,S{i * 7919 % 10007},1,{i}.5\n" for i in range(20000)
+    )
     whole = gzip.compress(body.encode())
     return whole[: len(whole) * 2 // 3]
 
@@ -221,8 +230,9 @@ def test_reingest_is_idempotent(wh, adapter, tmp_path):
 
 
 def test_conflict_with_existing_fact_is_quarantined(wh, adapter, tmp_path):
-    ingest_file(wh, write(tmp_path / "a.csv", HEADER + "A1,1,2024-01-01,c1,Shipped,S1,2,3.5\n"),
-                adapter)
+    ingest_file(
+        wh, write(tmp_path / "a.csv", HEADER + "A1,1,2024-01-01,c1,Shipped,S1,2,3.5\n"), adapter
+    )
     report = ingest_file(
         wh, write(tmp_path / "b.csv", HEADER + "A1,1,2024-01-01,c1,Shipped,S1,9,3.5\n"), adapter
     )
@@ -232,8 +242,9 @@ def test_conflict_with_existing_fact_is_quarantined(wh, adapter, tmp_path):
 
 
 def test_failure_mid_ingest_rolls_back(wh, adapter, tmp_path, monkeypatch):
-    ingest_file(wh, write(tmp_path / "a.csv", HEADER + "A1,1,2024-01-01,c1,Shipped,S1,2,3.5\n"),
-                adapter)
+    ingest_file(
+        wh, write(tmp_path / "a.csv", HEADER + "A1,1,2024-01-01,c1,Shipped,S1,2,3.5\n"), adapter
+    )
     before = counts(wh)
     real = loader.load_table
     calls = {"n": 0}
@@ -246,7 +257,7 @@ def test_failure_mid_ingest_rolls_back(wh, adapter, tmp_path, monkeypatch):
 
     monkeypatch.setattr(loader, "load_table", crash_on_second_table)
     f = write(tmp_path / "b.csv", HEADER + "B1,1,2024-01-02,c9,Shipped,S7,1,1.0\n")
-    with pytest.raises(IngestError, match="rolled back; the warehouse is unchanged.*disk on fire"):
+    with pytest.raises(IngestError, match=r"rolled back; the warehouse is unchanged.*disk on fire"):
         ingest_file(wh, f, adapter)
     assert calls["n"] == 2
     assert counts(wh) == before
@@ -311,7 +322,10 @@ def test_reject_lines_account_for_skipped_records(wh, adapter, tmp_path):
     )
     report = ingest_file(wh, f, adapter)
     assert (report.loaded, report.quarantined) == (2, 1)
-    assert wh.duckdb.execute("SELECT line_no FROM order_items ORDER BY 1").fetchall() == [(1,), (3,)]
+    assert wh.duckdb.execute("SELECT line_no FROM order_items ORDER BY 1").fetchall() == [
+        (1,),
+        (3,),
+    ]
     assert quarantine(wh)[0][:3] == ("order_items", 3, "unparseable_record")
     raw = wh.duckdb.execute("SELECT raw_record FROM quarantine").fetchone()[0]
     assert raw.endswith("EXTRA")

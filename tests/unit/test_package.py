@@ -87,13 +87,13 @@ def test_parse_url(url, backend, path):
 
 @pytest.mark.parametrize("url", ["postgres://x/y", "warehouse", "mysql://a"])
 def test_bad_urls_explain_the_accepted_forms(url):
-    with pytest.raises(WarehouseURLError, match="duckdb:///path/to/file.duckdb"):
+    with pytest.raises(WarehouseURLError, match=r"duckdb:///path/to/file\.duckdb"):
         parse_url(url)
 
 
 def test_missing_table_and_missing_read_only_file(tmp_path):
     wh = connect("duckdb://:memory:")
-    with pytest.raises(NotFoundError, match="Table 'nope' not found.*Tables: ad_spend"):
+    with pytest.raises(NotFoundError, match=r"Table 'nope' not found.*Tables: ad_spend"):
         wh.table("nope")
     with pytest.raises(NotFoundError, match="does not exist"):
         connect(f"duckdb:///{tmp_path / 'none.duckdb'}", read_only=True)

@@ -70,8 +70,8 @@ def test_detect_adapter(columns, name, expected):
 
 
 def test_detect_adapter_guidance():
-    with pytest.raises(MissingColumnsError, match=r"use --source NAME or --mapping FILE\.toml"):
+    with pytest.raises(MissingColumnsError, match=r"Use --source NAME or --mapping FILE\.toml"):
         detect_adapter(["sku", "qty"], Path("export.csv"))
     # a one-column file of numbers is only CDNOW when its name says so
-    with pytest.raises(MissingColumnsError, match="Found: 00004 0001"):
+    with pytest.raises(MissingColumnsError, match="recognises these columns: 00004 0001"):
         detect_adapter(["00004 0001 19970101  2   29.33"], Path("numbers.txt"))

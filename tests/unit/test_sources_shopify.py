@@ -116,8 +116,8 @@ def test_lines_and_sku_fallback(loaded):
     ]  # fmt: skip
     assert rows(wh, "SELECT sku, title, price, brand, item_kind FROM products ORDER BY 1") == [
         ("MUG-1", "Mug", 30.0, None, "product"),
-        ("TEE-BLK-M", "Classic Tee - Black / M", 19.0, None, "product"),
-        ("TOTE-01", "Canvas Tote", 15.0, None, "product"),
+        ("TEE-BLK-M", "Classic Tee - Black / M", 19.0, "Acme", "product"),
+        ("TOTE-01", "Canvas Tote", 15.0, "Acme", "product"),
         ("gift-wrap-red", "Gift Wrap (Red)", 5.0, None, "product"),
     ]
 
@@ -134,7 +134,7 @@ def test_customers_hash_lowercased_email(loaded):
         wh,
         "SELECT first_seen_at::VARCHAR, country, region, city, email_opt_in FROM customers "
         f"WHERE customer_id = '{ann}'",
-    ) == [("2024-03-05 19:22:10", "US", None, None, None)]
+    ) == [("2024-03-05 19:22:10", "US", "NY", "Brooklyn", True)]
     assert rows(wh, "SELECT count(*) FROM customers") == [(2,)]
 
 

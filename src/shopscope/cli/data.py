@@ -77,13 +77,18 @@ def _print_status_and_summary(fmt: Format) -> None:
         emit([], fmt, document={"status": st, "summary": summary})
         return
     emit(_status_rows(st), fmt, title=f"Warehouse {st.url}")
-    emit([dataclasses.asdict(summary)], fmt, title="Shop summary")
+    emit(
+        [
+            {"measure": k.replace("_", " "), "value": v}
+            for k, v in dataclasses.asdict(summary).items()
+        ],
+        fmt,
+        title="Shop summary",
+    )
 
 
 def _status_rows(st: Any) -> list[dict[str, Any]]:
-    return [
-        {"table": t.name, "rows": t.rows, "from": t.first, "to": t.last} for t in st.tables
-    ]
+    return [{"table": t.name, "rows": t.rows, "from": t.first, "to": t.last} for t in st.tables]
 
 
 def status(fmt: FormatOpt = Format.table) -> None:
@@ -130,10 +135,17 @@ def ingest(
     rows = []
     for r in reports:
         rows.append(
-            {"batch": r.batch_id, "file": Path(r.path).name, "source": r.source,
-             "status": r.status, "read": r.records, "loaded": r.loaded,
-             "unchanged": r.unchanged, "quarantined": r.quarantined,
-             "seconds": round(r.seconds, 2)}
+            {
+                "batch": r.batch_id,
+                "file": Path(r.path).name,
+                "source": r.source,
+                "status": r.status,
+                "read": r.records,
+                "loaded": r.loaded,
+                "unchanged": r.unchanged,
+                "quarantined": r.quarantined,
+                "seconds": round(r.seconds, 2),
+            }
         )
     if fmt is Format.json:
         emit([], fmt, document=reports)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import html
-import io
 import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
@@ -21,7 +20,7 @@ __all__ = ["Format", "console", "emit", "to_jsonable"]
 console = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats every analysis command accepts."""
 
     table = "table"
@@ -53,7 +52,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, datetime | date):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+        if isinstance(value, datetime):
+            return value.isoformat(sep=" ", timespec="seconds")
+        return value.isoformat()
     return str(value)
 
 

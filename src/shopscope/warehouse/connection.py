@@ -48,8 +48,9 @@ class WarehouseURL:
     options: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        where = str(self.path) if self.path is not None else ":memory:"
-        return f"{self.backend}://{where}"
+        if self.path is None:
+            return f"{self.backend}://:memory:" if self.backend == "duckdb" else "spark://"
+        return f"{self.backend}:///{self.path}"
 
 
 def parse_url(url: str) -> WarehouseURL:
@@ -276,9 +277,7 @@ def _connect_spark(url: WarehouseURL) -> Warehouse:
             )
         url.path.mkdir(parents=True, exist_ok=True)
         for child in sorted(url.path.iterdir()):
-            if child.is_dir() and (
-                (child / "_SUCCESS").exists() or any(child.glob("*.parquet"))
-            ):
+            if child.is_dir() and ((child / "_SUCCESS").exists() or any(child.glob("*.parquet"))):
                 _spark_register(session, child.name, child)
     return wh
 
@@ -321,20 +320,20 @@ def _spark_close(wh: Warehouse) -> None:
 
 
 def _spark_schema(name: str) -> Any:
-    from pyspark.sql import types as T
+    from pyspark.sql import types as st
 
     kinds: dict[str, Any] = {
-        "string": T.StringType(),
-        "json": T.StringType(),
-        "int": T.LongType(),
-        "float": T.DoubleType(),
-        "bool": T.BooleanType(),
-        "date": T.DateType(),
+        "string": st.StringType(),
+        "json": st.StringType(),
+        "int": st.LongType(),
+        "float": st.DoubleType(),
+        "bool": st.BooleanType(),
+        "date": st.DateType(),
         # Spark's TIMESTAMP (session zone UTC) is what Ibis maps its naive timestamp to.
-        "timestamp": T.TimestampType(),
+        "timestamp": st.TimestampType(),
     }
-    return T.StructType(
-        [T.StructField(c.name, kinds[c.type], c.nullable) for c in TABLES[name].columns]
+    return st.StructType(
+        [st.StructField(c.name, kinds[c.type], c.nullable) for c in TABLES[name].columns]
     )
 
 

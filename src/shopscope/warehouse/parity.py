@@ -152,9 +152,7 @@ def parity_query(
 
     def register(build: QueryBuilder) -> QueryBuilder:
         text = description or (build.__doc__ or "").strip().split("\n")[0]
-        register_parity_query(
-            name, build, sort_by=sort_by, tolerance=tolerance, description=text
-        )
+        register_parity_query(name, build, sort_by=sort_by, tolerance=tolerance, description=text)
         return build
 
     return register
@@ -310,9 +308,7 @@ def _normalise(column: pa.ChunkedArray) -> list[Any]:
     dtype = column.type
     if pa.types.is_timestamp(dtype):
         if dtype.tz is not None:
-            column = pc.cast(column, pa.timestamp(dtype.unit, "UTC")).cast(
-                pa.timestamp(dtype.unit)
-            )
+            column = pc.cast(column, pa.timestamp(dtype.unit, "UTC")).cast(pa.timestamp(dtype.unit))
         # Exact integer microseconds (nanoseconds kept when present).
         micros = pc.cast(column, pa.timestamp("ns")).cast(pa.int64())
         return [None if v is None else _Stamp(v) for v in micros.to_pylist()]
@@ -425,9 +421,7 @@ def _units_by_category(wh: Warehouse) -> ir.Table:
 def _customers_by_country_month(wh: Warehouse) -> ir.Table:
     """New customers per country and month first seen (month as a truncated timestamp)."""
     c = wh.table("customers")
-    return c.group_by(
-        "country", first_seen_month=c.first_seen_at.truncate("M")
-    ).aggregate(
+    return c.group_by("country", first_seen_month=c.first_seen_at.truncate("M")).aggregate(
         customers=c.count(),
         opted_in=c.email_opt_in.sum(),
         mean_lat=c.lat.mean(),

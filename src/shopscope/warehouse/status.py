@@ -68,16 +68,20 @@ def _table_status(wh: Warehouse, name: str) -> TableStatus:
     column = DATE_COLUMNS.get(name)
     if column is None:
         return TableStatus(name, int(t.count().execute()), None)
-    row = t.aggregate(
-        rows=t.count(), first=t[column].min(), last=t[column].max()
-    ).to_pyarrow().to_pylist()[0]
+    row = (
+        t.aggregate(rows=t.count(), first=t[column].min(), last=t[column].max())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     return TableStatus(name, int(row["rows"]), column, row["first"], row["last"])
 
 
 def warehouse_status(wh: Warehouse) -> WarehouseStatus:
     """Row counts and date ranges of every table, and quarantine counts by reason."""
     tables = tuple(
-        _table_status(wh, t.name) for t in (*CANONICAL_TABLES, *SYSTEM_TABLES) if wh.has_table(t.name)
+        _table_status(wh, t.name)
+        for t in (*CANONICAL_TABLES, *SYSTEM_TABLES)
+        if wh.has_table(t.name)
     )
     quarantine: tuple[tuple[str, str, int], ...] = ()
     if wh.has_table("quarantine"):
@@ -102,14 +106,18 @@ def shop_summary(wh: Warehouse) -> ShopSummary:
     """Customers, orders, revenue (goods lines) and period, computed in the engine."""
     orders = wh.table("orders")
     items = wh.table("order_items")
-    o = orders.aggregate(
-        n=orders.count(),
-        sales=(orders.gross_amount > 0).ifelse(1, 0).sum(),
-        first=orders.ordered_at.min(),
-        last=orders.ordered_at.max(),
-        revenue=(orders.gross_amount > 0).ifelse(orders.gross_amount, 0).sum(),
-        returns=(orders.gross_amount < 0).ifelse(orders.gross_amount, 0).sum(),
-    ).to_pyarrow().to_pylist()[0]
+    o = (
+        orders.aggregate(
+            n=orders.count(),
+            sales=(orders.gross_amount > 0).ifelse(1, 0).sum(),
+            first=orders.ordered_at.min(),
+            last=orders.ordered_at.max(),
+            revenue=(orders.gross_amount > 0).ifelse(orders.gross_amount, 0).sum(),
+            returns=(orders.gross_amount < 0).ifelse(orders.gross_amount, 0).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     lines = int(items.count().execute())
     customers = int(wh.table("customers").count().execute())
     products = int(wh.table("products").count().execute())

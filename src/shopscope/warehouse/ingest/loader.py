@@ -129,7 +129,7 @@ def _content_columns(table: Table) -> list[str]:
 
 
 def _dedupe_batch(con: duckdb.DuckDBPyConnection, table: Table, work: str) -> int:
-    """Quarantine repeated keys in the batch: identical repeats as duplicates, others as conflicts."""
+    """Quarantine repeated keys: identical repeats as duplicates, others as conflicts."""
     keys = ", ".join(quote_ident(k) for k in table.primary_key)
     # cheap test first: most batches have no repeated key. Grouping on one 64-bit hash is about
     # twice as fast as on the key columns; collisions only add candidates, re-checked exactly.
@@ -221,7 +221,8 @@ def _placeholders(con: duckdb.DuckDBPyConnection, table: Table, work: str, fk: F
     exprs = [f"c.{quote_ident(fk.column)}", *extra.values()]
     key = quote_ident(fk.ref_column)
     grouped = (
-        f"SELECT {', '.join(f'{e} AS {c}' for e, c in zip(exprs, cols, strict=True))} FROM {work} c "
+        f"SELECT {', '.join(f'{e} AS {c}' for e, c in zip(exprs, cols, strict=True))} "
+        f"FROM {work} c "
         f"WHERE c.{quote_ident(fk.column)} IS NOT NULL GROUP BY c.{quote_ident(fk.column)}"
     )
     before = _scalar(con, f"SELECT count(*) FROM {ref.name}")

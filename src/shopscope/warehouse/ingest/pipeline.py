@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from shopscope.errors import FileFormatError, IngestError, ShopscopeError
 from shopscope.warehouse.ingest import loader
@@ -25,12 +25,11 @@ from shopscope.warehouse.ingest.reader import ReadOptions, StagedFile, quote_ide
 from shopscope.warehouse.ingest.validate import sql_literal, typed_select
 from shopscope.warehouse.schema import TABLES
 
-from shopscope.warehouse.sources.base import SourceAdapter, SourcePlan
-
 if TYPE_CHECKING:
     import duckdb
 
     from shopscope.warehouse.connection import Warehouse
+    from shopscope.warehouse.sources.base import SourceAdapter, SourcePlan
 
 __all__ = ["IngestReport", "ingest_file", "ingest_path"]
 
@@ -106,6 +105,15 @@ def _expand(path: Path) -> list[Path]:
     return files
 
 
+_RANK = (("customer", 0), ("product", 1), ("item", 3), ("line", 3), ("order", 2))
+
+
+def _load_rank(path: Path) -> tuple[int, str]:
+    """Referenced tables first: customers, products, orders, then order lines, then the rest."""
+    name = path.name.lower()
+    return next((rank for word, rank in _RANK if word in name), 4), str(path)
+
+
 def ingest_file(
     wh: Warehouse,
     path: Path,
@@ -127,7 +135,7 @@ def ingest_file(
         fp = fp_future.result()
     if not fp.complete:
         raise FileFormatError(f"{path}: {fp.problem}. Nothing was loaded; re-export the file.")
-    chosen = adapter if isinstance(adapter, SourceAdapter) else adapter(staged.columns, path)
+    chosen = _choose(adapter, staged.columns, path)
     if chosen.read_options != (read_options or ReadOptions()):  # detected adapter reads otherwise
         staged = stage_file(con, path, _STAGED, chosen.read_options)
     _check_columns(chosen, staged)
@@ -165,6 +173,18 @@ def ingest_file(
             f"Ingest of {path} failed and was rolled back; the warehouse is unchanged. Cause: {exc}"
         ) from exc
     return report
+
+
+def _choose(
+    adapter: SourceAdapter | Callable[[list[str], Path], SourceAdapter],
+    columns: list[str],
+    path: Path,
+) -> SourceAdapter:
+    """The adapter itself, or the one a chooser picks from the file's columns."""
+    if hasattr(adapter, "plan"):
+        return cast("SourceAdapter", adapter)
+    assert callable(adapter)
+    return adapter(columns, path)
 
 
 def _check_columns(adapter: SourceAdapter, staged: StagedFile) -> None:

@@ -234,7 +234,11 @@ def _stage_text(
     if kind in ("lines", "jsonl"):
         return _stage_lines(con, path, source, relation, kind, encoding)
     delimiter, header = _sniff(con, path, source, options)
-    args = ["all_varchar = true", f"delim = {_sql_str(delimiter)}", f"header = {str(header).lower()}"]
+    args = [
+        "all_varchar = true",
+        f"delim = {_sql_str(delimiter)}",
+        f"header = {str(header).lower()}",
+    ]
     raw = f"{relation}_raw"
     rejects: list[Reject] = []
     # Fast path: a strict read. Only a file with malformed records pays for DuckDB's rejects

@@ -87,7 +87,8 @@ def _checks(
             (
                 f"{value} IS NOT NULL AND {value} NOT IN ({allowed})",
                 "not_allowed",
-                f"'{name}: ''' || {shown} || ''' is not allowed; allowed: {', '.join(col.allowed)}'",
+                f"'{name}: ''' || {shown} || ''' is not allowed; "
+                f"allowed: {', '.join(col.allowed)}'",
             )
         )
     if col.minimum is not None:
@@ -95,7 +96,8 @@ def _checks(
             (
                 f"{value} < {col.minimum!r}",
                 "out_of_range",
-                f"'{name}: ' || CAST({value} AS VARCHAR) || ' is below the minimum {col.minimum:g}'",
+                f"'{name}: ' || CAST({value} AS VARCHAR) || "
+                f"' is below the minimum {col.minimum:g}'",
             )
         )
     if col.maximum is not None:
@@ -103,7 +105,8 @@ def _checks(
             (
                 f"{value} > {col.maximum!r}",
                 "out_of_range",
-                f"'{name}: ' || CAST({value} AS VARCHAR) || ' is above the maximum {col.maximum:g}'",
+                f"'{name}: ' || CAST({value} AS VARCHAR) || "
+                f"' is above the maximum {col.maximum:g}'",
             )
         )
     return checks

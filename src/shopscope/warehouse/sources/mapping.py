@@ -194,7 +194,9 @@ class MappingAdapter:
                     if c not in keys
                 ]
                 group = ", ".join(exprs[k] for k in keys)
-                select = f"SELECT {', '.join(parts)}, min(_line) AS _line FROM {{src}} GROUP BY {group}"
+                select = (
+                    f"SELECT {', '.join(parts)}, min(_line) AS _line FROM {{src}} GROUP BY {group}"
+                )
             else:
                 parts = [f"{e} AS {quote_ident(c)}" for c, e in exprs.items()]
                 select = f"SELECT {', '.join(parts)}, _line FROM {{src}}"

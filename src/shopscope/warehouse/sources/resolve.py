@@ -30,4 +30,9 @@ def resolve_adapter(
         )
     if source == "auto":
         return detect_adapter
-    return get_adapter(source)
+    get_adapter(source)  # fail fast on an unknown name, before any file is read
+
+    def named(columns: list[str], path: Path) -> SourceAdapter:
+        return get_adapter(source, path=path)  # adapters may look beside the file (Olist)
+
+    return named
