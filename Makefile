@@ -38,7 +38,7 @@ bench: install
 
 ## docs: regenerate the generated reference docs
 docs: install
-	$(BIN)/shopscope schema-doc
+	$(BIN)/shopscope docs
 
 clean:
 	rm -rf $(VENV) shopscope-data .mypy_cache .ruff_cache .pytest_cache

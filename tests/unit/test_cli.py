@@ -16,7 +16,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "shopscope.cli.main", *args],
+        [sys.executable, "-m", "shopscope", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,
@@ -75,10 +75,17 @@ def test_usage_error_exit_2(tmp_path):
     assert r.returncode == 1 and "needs --mapping" in r.stderr
 
 
-def test_schema_doc_check(tmp_path):
-    doc = tmp_path / "dm.md"
-    assert run("schema-doc", "--path", str(doc), cwd=tmp_path).returncode == 0
-    assert run("schema-doc", "--check", "--path", str(doc), cwd=tmp_path).returncode == 0
-    doc.write_text("stale", encoding="utf-8")
-    r = run("schema-doc", "--check", "--path", str(doc), cwd=tmp_path)
+def test_docs_check(tmp_path):
+    assert run("docs", "--root", str(tmp_path), cwd=tmp_path).returncode == 0
+    assert (tmp_path / "reference" / "cli.md").exists()
+    assert run("docs", "--check", "--root", str(tmp_path), cwd=tmp_path).returncode == 0
+    (tmp_path / "data-model.md").write_text("stale", encoding="utf-8")
+    r = run("docs", "--check", "--root", str(tmp_path), cwd=tmp_path)
     assert r.returncode == 1 and "stale" in r.stderr
+
+
+def test_checked_in_docs_are_current():
+    """docs/data-model.md and docs/reference/cli.md are generated: `shopscope docs`."""
+    repo = Path(__file__).resolve().parents[2]
+    r = run("docs", "--check", "--root", str(repo / "docs"), cwd=repo)
+    assert r.returncode == 0, r.stderr

@@ -1,4 +1,4 @@
-"""Data platform commands: demo, ingest, status, quarantine, schema-doc, sync."""
+"""Data platform commands: demo, ingest, status, quarantine, docs."""
 
 from __future__ import annotations
 
@@ -187,24 +187,35 @@ def quarantine(
     emit(records, fmt, title="Quarantine")
 
 
-def schema_doc(
-    check: Annotated[bool, typer.Option(help="Exit 1 if docs/data-model.md is stale.")] = False,
-    path: Annotated[Path, typer.Option(help="Where the data model doc lives.")] = Path(
-        "docs/data-model.md"
-    ),
+def docs(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option(help="Exit 1 if a generated doc is stale.")] = False,
+    root: Annotated[Path, typer.Option(help="The docs folder.")] = Path("docs"),
 ) -> None:
-    """Write docs/data-model.md from the canonical schema (or --check it)."""
+    """Regenerate docs/data-model.md and docs/reference/cli.md (or --check them)."""
+    from shopscope.cli.reference import cli_reference_markdown
     from shopscope.warehouse.schema import data_model_markdown
 
-    text = data_model_markdown() + "\n"
+    generated = {
+        root / "data-model.md": data_model_markdown() + "\n",
+        root / "reference" / "cli.md": cli_reference_markdown(ctx.find_root().command) + "\n",
+    }
+    stale = [
+        path
+        for path, text in generated.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
-            raise ConfigurationError(f"{path} is stale; run `shopscope schema-doc`.")
-        console.print(f"{path} is up to date.")
+        if stale:
+            raise ConfigurationError(
+                f"stale: {', '.join(map(str, stale))}; run `shopscope docs` and commit."
+            )
+        console.print("Generated docs are up to date.")
         return
-    path.write_text(text, encoding="utf-8")
-    console.print(f"Wrote {path}.")
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(generated[path], encoding="utf-8")
+        console.print(f"Wrote {path}.")
 
 
 def register(app: typer.Typer) -> None:
@@ -213,4 +224,4 @@ def register(app: typer.Typer) -> None:
     app.command()(ingest)
     app.command()(status)
     app.command()(quarantine)
-    app.command("schema-doc")(schema_doc)
+    app.command()(docs)

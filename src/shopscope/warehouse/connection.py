@@ -221,6 +221,7 @@ def _connect_duckdb(url: WarehouseURL, *, read_only: bool) -> Warehouse:
             raise WarehouseURLError(f"Cannot open DuckDB warehouse {url.path}: {exc}") from exc
     con = backend.con
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # stdout carries data, not bars
     threads = int(os.environ.get("SHOPSCOPE_THREADS", "0") or 0)
     if threads > 0:
         con.execute(f"SET threads = {threads}")

@@ -438,7 +438,7 @@ def data_model_markdown() -> str:
     out = [
         "# Data model",
         "",
-        "<!-- Generated from src/shopscope/warehouse/schema.py by `shopscope schema-doc`."
+        "<!-- Generated from src/shopscope/warehouse/schema.py by `shopscope docs`."
         " Do not edit by hand: tests fail when this file is stale. -->",
         "",
         "Money is in the shop currency (DOUBLE); timestamps are UTC without a zone;"
