@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -29,7 +30,7 @@ START = datetime(2026, 1, 1)
 DAYS = 120
 
 
-def _maybe(rng: np.random.Generator, values: list[object], p_null: float) -> list[object]:
+def _maybe(rng: np.random.Generator, values: list[Any], p_null: float) -> list[Any]:
     return [None if rng.random() < p_null else v for v in values]
 
 
@@ -56,9 +57,9 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
 
     n_cust = 200
     customer_ids = [f"C{i:04d}" for i in range(n_cust)]
-    customers = {
+    customers: dict[str, list[Any]] = {
         "customer_id": customer_ids,
-        "first_seen_at": _maybe(rng, _stamps(rng, n_cust), 0.05),  # type: ignore[arg-type]
+        "first_seen_at": _maybe(rng, _stamps(rng, n_cust), 0.05),
         "country": _maybe(rng, list(rng.choice(countries, n_cust)), 0.1),
         "region": _maybe(rng, [f"R{int(r)}" for r in rng.integers(0, 8, n_cust)], 0.3),
         "city": _maybe(rng, [f"City {int(r)}" for r in rng.integers(0, 30, n_cust)], 0.2),
@@ -72,7 +73,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
     skus = [f"SKU-{i:03d}" for i in range(n_prod)]
     prices = [round(float(p), 2) for p in rng.uniform(2, 150, n_prod)]
     prices[1] = prices[0]  # a tie for the price rank
-    products = {
+    products: dict[str, list[Any]] = {
         "sku": skus,
         "title": [f"Product {i}" for i in range(n_prod)],
         "category": _maybe(rng, list(rng.choice(["home", "toys", "garden", "books"], n_prod)), 0.1),
@@ -97,7 +98,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
             p=[0.15, 0.15, 0.2, 0.3, 0.08, 0.07, 0.05],
         )
     )
-    item_cols: dict[str, list[object]] = {
+    item_cols: dict[str, list[Any]] = {
         k: [] for k in ("order_id", "line_no", "sku", "quantity", "unit_price", "discount_amount")
     }
     gross: list[float] = []
@@ -120,7 +121,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
             )
             total += qty * price
         gross.append(round(total, 2))
-    orders = {
+    orders: dict[str, list[Any]] = {
         "order_id": order_ids,
         "customer_id": _maybe(rng, list(rng.choice(customer_ids, n_ord)), 0.1),
         "ordered_at": ordered_at,
@@ -128,7 +129,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
         "channel": _maybe(rng, list(rng.choice(channels, n_ord)), 0.1),
         "device": _maybe(rng, list(rng.choice(devices, n_ord)), 0.1),
         "currency": ["EUR"] * n_ord,
-        "gross_amount": _maybe(rng, gross, 0.03),  # type: ignore[arg-type]
+        "gross_amount": _maybe(rng, gross, 0.03),
         "discount_amount": _maybe(
             rng, [round(float(x), 2) for x in rng.uniform(0, 10, n_ord)], 0.3
         ),
@@ -141,7 +142,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
     n_ev = 600
     event_types = ["page_view", "product_view", "search", "add_to_cart", "purchase"]
     ev_types = list(rng.choice(event_types, n_ev))
-    events = {
+    events: dict[str, list[Any]] = {
         "event_id": [f"E{i:06d}" for i in range(n_ev)],
         "occurred_at": _stamps(rng, n_ev),
         "anonymous_id": _maybe(rng, [f"A{int(r)}" for r in rng.integers(0, 150, n_ev)], 0.05),
@@ -172,13 +173,13 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
     n_ad = len(ad_rows)
     clicks = [int(x) for x in rng.poisson(8, n_ad)]
     clicks[:6] = [0] * 6  # a week whose clicks sum to zero for some channel
-    ad_spend = {
+    ad_spend: dict[str, list[Any]] = {
         "date": [r[0] for r in ad_rows],
         "channel": [r[1] for r in ad_rows],
         "campaign": [r[2] for r in ad_rows],
         "spend": [round(float(x), 2) for x in rng.uniform(0, 80, n_ad)],
         "impressions": _maybe(rng, [int(x) for x in rng.integers(0, 5000, n_ad)], 0.1),
-        "clicks": _maybe(rng, clicks, 0.05),  # type: ignore[arg-type]
+        "clicks": _maybe(rng, clicks, 0.05),
     }
 
     inv_rows = [
@@ -188,7 +189,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
         for loc in ("berlin", "lyon", "leeds")
     ]
     n_inv = len(inv_rows)
-    inventory = {
+    inventory: dict[str, list[Any]] = {
         "date": [r[0] for r in inv_rows],
         "sku": [r[1] for r in inv_rows],
         "location": [r[2] for r in inv_rows],
@@ -202,7 +203,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
     n_tk = 200
     created = _stamps(rng, n_tk)
     tk_status = list(rng.choice(["open", "pending", "resolved", "closed"], n_tk))
-    tickets = {
+    tickets: dict[str, list[Any]] = {
         "ticket_id": [f"T{i:05d}" for i in range(n_tk)],
         "customer_id": _maybe(rng, list(rng.choice(customer_ids, n_tk)), 0.2),
         "order_id": _maybe(rng, list(rng.choice(order_ids, n_tk)), 0.4),
@@ -220,7 +221,7 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
         ],
     }
 
-    raw = {
+    raw: dict[str, dict[str, list[Any]]] = {
         "customers": customers,
         "products": products,
         "orders": orders,
@@ -270,35 +271,51 @@ def shop_tables() -> dict[str, pa.Table]:
     return tables
 
 
-def _demo_tables() -> dict[str, pa.Table] | None:
-    """The demo generator's small shop, when that module exists and works; else None."""
+def _demo_warehouse() -> Warehouse | None:
+    """The demo generator's small shop in DuckDB, when that module exists and works."""
     try:
-        from shopscope.warehouse.demo import generate_demo  # type: ignore[attr-defined]
-    except Exception:
+        from shopscope.warehouse.demo import generate_demo
+    except ImportError:
         return None
+    wh = connect("duckdb://:memory:")
     try:
-        wh = connect("duckdb://:memory:")
         generate_demo(wh, size="small", seed=1, end_date=date(2026, 6, 30))
-        return {t.name: wh.to_arrow(t.name) for t in CANONICAL_TABLES if wh.has_table(t.name)}
-    except Exception:
+    except Exception:  # an in-progress generator must not break the parity suite
+        wh.close()
         return None
+    return wh
+
+
+@pytest.fixture(scope="session")
+def synthetic_duck(shop_tables: dict[str, pa.Table]) -> Iterator[Warehouse]:
+    """The synthetic shop in an in-memory DuckDB warehouse."""
+    wh = build_duckdb(shop_tables)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def demo_duck() -> Iterator[Warehouse]:
+    """The demo generator's small shop in DuckDB; skips while the generator is unavailable."""
+    wh = _demo_warehouse()
+    if wh is None:
+        pytest.skip("shopscope.warehouse.demo.generate_demo is not available")
+    yield wh
+    wh.close()
 
 
 @pytest.fixture(scope="session", params=["synthetic", "demo"])
-def duck_shop(
-    request: pytest.FixtureRequest, shop_tables: dict[str, pa.Table]
-) -> Iterator[Warehouse]:
-    """The shop in an in-memory DuckDB warehouse (synthetic; demo when available)."""
-    if request.param == "synthetic":
-        tables = shop_tables
-    else:
-        demo = _demo_tables()
-        if demo is None:
-            pytest.skip("shopscope.warehouse.demo.generate_demo is not available yet")
-        tables = demo
-    wh = build_duckdb(tables)
-    yield wh
-    wh.close()
+def shop_name(request: pytest.FixtureRequest) -> str:
+    """Which shop a parity test runs on."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def duck_shop(request: pytest.FixtureRequest, shop_name: str) -> Warehouse:
+    """The shop ``shop_name`` in DuckDB."""
+    wh: Warehouse = request.getfixturevalue(f"{shop_name}_duck")
+    return wh
 
 
 @pytest.fixture(scope="session")
@@ -311,10 +328,27 @@ def spark_url() -> str:
     return "spark://"
 
 
-@pytest.fixture(scope="session")
-def spark_shop(duck_shop: Warehouse, spark_url: str) -> Iterator[Warehouse]:
-    """``duck_shop`` copied into an in-memory Spark warehouse (one per DuckDB shop)."""
-    wh = connect(spark_url)
-    copy_warehouse(duck_shop, wh)
+def _spark_copy(source: Warehouse, url: str) -> Iterator[Warehouse]:
+    wh = connect(url)
+    copy_warehouse(source, wh)
     yield wh
     wh.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic_spark(synthetic_duck: Warehouse, spark_url: str) -> Iterator[Warehouse]:
+    """The synthetic shop copied into an in-memory Spark warehouse."""
+    yield from _spark_copy(synthetic_duck, spark_url)
+
+
+@pytest.fixture(scope="session")
+def demo_spark(demo_duck: Warehouse, spark_url: str) -> Iterator[Warehouse]:
+    """The demo shop copied into an in-memory Spark warehouse."""
+    yield from _spark_copy(demo_duck, spark_url)
+
+
+@pytest.fixture(scope="session")
+def spark_shop(request: pytest.FixtureRequest, shop_name: str) -> Warehouse:
+    """The shop ``shop_name`` in Spark."""
+    wh: Warehouse = request.getfixturevalue(f"{shop_name}_spark")
+    return wh

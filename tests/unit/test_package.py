@@ -75,7 +75,8 @@ def test_schema_is_consistent():
         ("duckdb:////abs/w.duckdb", "duckdb", "/abs/w.duckdb"),
         ("duckdb://:memory:", "duckdb", None),
         ("local.duckdb", "duckdb", "local.duckdb"),
-        ("spark:///tmp/wh", "spark", "/tmp/wh"),
+        ("spark:////tmp/wh", "spark", "/tmp/wh"),
+        ("spark:///wh", "spark", "wh"),
         ("spark://", "spark", None),
     ],
 )

@@ -1,4 +1,4 @@
-"""Data platform commands: demo, ingest, status, quarantine, docs."""
+"""Data platform commands: demo, ingest, status, quarantine, sync, docs."""
 
 from __future__ import annotations
 
@@ -218,10 +218,30 @@ def docs(
         console.print(f"Wrote {path}.")
 
 
+def sync(
+    to: Annotated[str, typer.Option("--to", help="Target warehouse URL, e.g. spark:///data/wh.")],
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="Only these tables (repeatable).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Copy the warehouse's tables to another warehouse (e.g. DuckDB to Spark), replacing them."""
+    from shopscope.warehouse.sync import copy_warehouse
+
+    with _open(read_only=True) as source:
+        target = connect(to)
+        try:
+            counts = copy_warehouse(source, target, tables=table or None)
+        finally:
+            target.close()
+    emit([{"table": k, "rows": v} for k, v in counts.items()], fmt, title=f"Copied to {to}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the data platform commands to ``app``."""
     app.command()(demo)
     app.command()(ingest)
     app.command()(status)
     app.command()(quarantine)
+    app.command()(sync)
     app.command()(docs)

@@ -2,10 +2,11 @@
 
 Supported URLs
 --------------
-``duckdb:///relative/or/absolute/path.duckdb``, a bare path ending in ``.duckdb``, or
-``duckdb://:memory:``
+``duckdb:///relative/path.duckdb``, ``duckdb:////absolute/path.duckdb``, a bare path
+ending in ``.duckdb``, or ``duckdb://:memory:``
     The embedded default: a DuckDB file (created on first use).
-``spark:///path/to/warehouse-dir[?master=local[2]]`` or ``spark://`` (in-memory)
+``spark:///relative/dir`` or ``spark:////absolute/dir`` (``?master=local[2]`` optional), or
+    ``spark://`` (in-memory)
     Apache Spark through Ibis' PySpark backend. Each table is a Parquet folder under the
     warehouse directory, registered as a view when the warehouse opens. Needs the ``spark``
     extra (``pip install 'shopscope[spark]'``) and Java.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -68,7 +70,8 @@ def parse_url(url: str) -> WarehouseURL:
             return WarehouseURL("duckdb", None, options)
         return WarehouseURL("duckdb", Path(raw_path.removeprefix("/")), options)
     if parsed.scheme in ("spark", "pyspark"):
-        path = Path(raw_path) if raw_path not in ("", "/") else None
+        # like duckdb (and SQLAlchemy): spark:///rel/dir is relative, spark:////abs/dir absolute
+        path = Path(raw_path.removeprefix("/")) if raw_path not in ("", "/") else None
         return WarehouseURL("spark", path, options)
     raise WarehouseURLError(_url_help(url))
 
@@ -245,6 +248,9 @@ def _spark_session(master: str) -> Any:
         ) from exc
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     utc_jvm = "-Duser.timezone=UTC"
+    # Tables are temporary views over our own Parquet folders; keep Spark's managed-table
+    # directory out of the working directory.
+    managed = Path(tempfile.gettempdir()) / "shopscope-spark-warehouse"
     return (
         SparkSession.builder.master(master)
         .appName("shopscope")
@@ -259,6 +265,7 @@ def _spark_session(master: str) -> Any:
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         # Standard Parquet timestamps (not legacy INT96) so DuckDB and others read the files.
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.sql.warehouse.dir", str(managed))
         .getOrCreate()
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import logging
+import os
 import re
 import tempfile
 import zlib
@@ -292,8 +293,8 @@ def _sniff(
     fd, name = tempfile.mkstemp(prefix="shopscope-sniff-", suffix=".csv")
     sample = Path(name)
     try:
-        with open(fd, "wb") as fh:
-            fh.write(head)
+        os.close(fd)
+        sample.write_bytes(head)
         row = con.execute(
             f"SELECT Delimiter, HasHeader FROM sniff_csv({_sql_str(str(sample))}, "
             "ignore_errors = true)"
