@@ -335,3 +335,44 @@ def test_connect_in_memory_is_empty_and_typed():
     wh = connect("duckdb://:memory:")
     assert "orders" in wh.list_tables()
     assert wh.table("orders").count().execute() == 0
+
+
+def test_directory_loads_referenced_tables_first(wh, tmp_path):
+    from shopscope.warehouse.ingest import ingest_path
+    from shopscope.warehouse.sources.mapping import Mapping, TableMapping
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder / "a_order_items.csv", "o,n,s,q,p\nX1,1,S,1,1.0\n")
+    write(folder / "b_orders.csv", "id,at,st\nX1,2024-01-01,paid\n")
+    items = MappingAdapter(
+        Mapping(
+            tables={
+                "order_items": TableMapping(
+                    columns={
+                        "order_id": "o",
+                        "line_no": "n",
+                        "sku": "s",
+                        "quantity": "q",
+                        "unit_price": "p",
+                    }
+                )
+            }
+        )
+    )
+    orders = MappingAdapter(
+        Mapping(
+            tables={
+                "orders": TableMapping(
+                    columns={"order_id": "id", "ordered_at": "at", "status": "st"}
+                )
+            }
+        )
+    )
+
+    def choose(columns: list[str], path: Path) -> MappingAdapter:
+        return orders if "id" in columns else items
+
+    reports = ingest_path(wh, folder, choose)
+    assert [Path(r.path).name for r in reports] == ["b_orders.csv", "a_order_items.csv"]
+    assert [r.quarantined for r in reports] == [0, 0]

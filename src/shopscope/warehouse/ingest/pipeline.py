@@ -98,7 +98,8 @@ def _expand(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     files = sorted(
-        p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(_SUPPORTED)
+        (p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(_SUPPORTED)),
+        key=_load_rank,
     )
     if not files:
         raise FileFormatError(f"{path} holds no supported files ({', '.join(_SUPPORTED)}).")
