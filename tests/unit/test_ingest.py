@@ -97,6 +97,8 @@ def test_mapping_loads_orders_lines_and_placeholders(wh: Warehouse, adapter, tmp
         ("B1,1,2024-01-01,c1,Shipped,S1,1,-2.0", "out_of_range", "unit_price: -2.0 is below"),
         ("B1,1,2024-01-01,c1,Lost,S1,1,2.0", "not_allowed", "'Lost' is not allowed; allowed:"),
         ("B1,1,2024-01-01,c1,Shipped,S1,one,2.0", "bad_value", "cannot read 'one' as int"),
+        ("B1,1,2024-01-01,c1,Shipped,S1,INFINITY,2.0", "bad_value", "read 'INFINITY' as int"),
+        ("B1,1,2024-01-01,c1,Shipped,S1,1,nan", "bad_value", "cannot read 'nan' as float"),
         ("B1,,2024-01-01,c1,Shipped,S1,1,2.0", "missing_value", "line_no: a value is required"),
         ("B1,1,2024-01-01,c1,Shipped,S1,1", "unparseable_record", "MISSING COLUMNS"),
     ],
@@ -376,3 +378,31 @@ def test_directory_loads_referenced_tables_first(wh, tmp_path):
     reports = ingest_path(wh, folder, choose)
     assert [Path(r.path).name for r in reports] == ["b_orders.csv", "a_order_items.csv"]
     assert [r.quarantined for r in reports] == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("zone", "text", "utc"),
+    [
+        ("UTC", "2024-05-01 10:00:00", "2024-05-01 10:00:00"),
+        ("UTC", "2024-05-01T10:00:00Z", "2024-05-01 10:00:00"),
+        ("UTC", "2024-05-01T10:00:00+02:00", "2024-05-01 08:00:00"),
+        ("UTC", "2024-05-01 10:00:00 -0500", "2024-05-01 15:00:00"),
+        ("UTC", "2024-05-01 10:00:00 Europe/Berlin", "2024-05-01 08:00:00"),
+        ("UTC", "2024-05-01", "2024-05-01 00:00:00"),
+        ("America/New_York", "2024-05-01 10:00:00", "2024-05-01 14:00:00"),
+        ("America/New_York", "2024-05-01 10:00:00+00:00", "2024-05-01 10:00:00"),
+        ("America/New_York", "2024-05-01T10:00:00Z", "2024-05-01 10:00:00"),
+        ("Asia/Shanghai", "2024-01-01 07:59:59.5", "2023-12-31 23:59:59.5"),
+    ],
+)
+def test_timestamps_with_and_without_zones_become_utc(wh, tmp_path, zone, text, utc):
+    mapping = write(
+        tmp_path / "e.toml",
+        f'[source]\ntimezone = "{zone}"\n[tables.events]\n'
+        'columns = { event_id = "id", occurred_at = "ts", event_type = "type" }\n',
+    )
+    f = write(tmp_path / "e.csv", f'id,ts,type\ne1,"{text}",search\n')
+    report = ingest_file(wh, f, MappingAdapter.from_file(mapping))
+    assert report.loaded == 1, wh.duckdb.execute("SELECT reason FROM quarantine").fetchall()
+    got = wh.duckdb.execute("SELECT occurred_at::VARCHAR FROM events").fetchone()[0]
+    assert got == utc
