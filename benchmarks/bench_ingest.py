@@ -7,7 +7,8 @@ online-retail
     adapter.
 demo-lines-N
     A flat order-line export of the demo store (one row per line with its order's fields), N lines
-    (default 10,000,000; ``BENCH_DEMO_LINES`` to change), ingested with a mapping file.
+    (default: the ``large`` demo, >= 10 million lines; ``BENCH_DEMO_SIZE`` to change), ingested
+    with a mapping file.
 
 Subjects
 --------
@@ -219,17 +220,17 @@ def _pandas_flat(path: Path, tmp: Path) -> Callable[[], object]:
     return run
 
 
-def demo_lines_csv(lines: int) -> Path:
-    """A flat order-line CSV of the demo store with about ``lines`` lines (cached)."""
+def demo_lines_csv(size: str | int) -> Path:
+    """A flat order-line CSV of the demo store of ``size`` (a preset or target lines; cached)."""
     from shopscope.warehouse.demo import generate_demo
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    out = CACHE / f"demo-lines-{lines}.csv"
+    out = CACHE / f"demo-lines-{size}.csv"
     if out.exists():
         return out
-    db = CACHE / f"demo-{lines}.duckdb"
+    db = CACHE / f"demo-{size}.duckdb"
     wh = connect(f"duckdb:///{db}")
-    generate_demo(wh, size=lines, seed=7, end_date=date(2026, 6, 30))
+    generate_demo(wh, size=size, seed=7, end_date=date(2026, 6, 30))
     wh.duckdb.execute(
         "COPY (SELECT i.order_id, i.line_no, strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S') AS "
         "ordered_at, o.customer_id, o.status, o.channel, o.device, o.currency, i.sku, "
@@ -258,13 +259,13 @@ def main() -> None:
                 rows.append(Measurement("ingest", "online-retail", subject, best, n))
         else:
             print("../shared/data/online-retail absent: skipping that workload")
-        lines = int(os.environ.get("BENCH_DEMO_LINES", "10000000"))
-        flat = demo_lines_csv(lines)
+        size = os.environ.get("BENCH_DEMO_SIZE", "large")  # large: >= 10 million lines
+        flat = demo_lines_csv(int(size) if size.isdigit() else size)
         mapping = tmp / "flat.toml"
         mapping.write_text(FLAT_MAPPING, encoding="utf-8")
         n = sum(1 for _ in flat.open("rb")) - 1
         workload = f"demo-lines-{n}"
-        flat_repeats = max(1, repeats // 3) if n > 2_000_000 else repeats
+        flat_repeats = min(repeats, 2) if n > 2_000_000 else repeats
         for subject, fn in [
             ("duckdb-read_csv", _duckdb_raw(flat, tmp)),
             ("shopscope-ingest", _shopscope(flat, tmp, lambda: MappingAdapter.from_file(mapping))),
