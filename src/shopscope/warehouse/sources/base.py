@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from shopscope.warehouse.ingest.reader import ReadOptions
 
-__all__ = ["SourceAdapter", "SourcePlan", "TablePlan"]
+__all__ = ["SourceAdapter", "SourcePlan", "TablePlan", "order_lines_plan"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,32 @@ class SourcePlan:
     timestamp_format: str | None = None
     skip: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def order_lines_plan(
+    *,
+    products: str,
+    customers: str,
+    orders: str,
+    items: str,
+    rules: str | None = None,
+    timezone: str = "UTC",
+    skip: str | None = None,
+) -> SourcePlan:
+    """The plan of an order-line export: one record per line; products, customers and orders
+    are derived from the lines (in reference order), and ``order_items`` is the line table."""
+    return SourcePlan(
+        tables=(
+            TablePlan("products", products, derived=True),
+            TablePlan("customers", customers, derived=True),
+            TablePlan("orders", orders, derived=True),
+            TablePlan("order_items", items),
+        ),
+        line_table="order_items",
+        rules=rules,
+        timezone=timezone,
+        skip=skip,
+    )
 
 
 @runtime_checkable

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shopscope.warehouse.ingest.reader import ReadOptions
-from shopscope.warehouse.sources.base import SourcePlan, TablePlan
+from shopscope.warehouse.sources.base import SourcePlan, order_lines_plan
 
 __all__ = ["CDNOW_HEADER", "Cdnow"]
 
@@ -109,14 +109,11 @@ class Cdnow:
             "HAVING count(*) > 0"
         )
         header = " ".join(CDNOW_HEADER)
-        return SourcePlan(
-            tables=(
-                TablePlan("products", products, derived=True),
-                TablePlan("customers", customers, derived=True),
-                TablePlan("orders", orders, derived=True),
-                TablePlan("order_items", items),
-            ),
-            line_table="order_items",
+        return order_lines_plan(
+            products=products,
+            customers=customers,
+            orders=orders,
+            items=items,
             rules=rules,
             skip=(
                 f"_line = 1 AND regexp_replace(lower(trim(line)), '\\s+', ' ', 'g') = '{header}'"

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shopscope.warehouse.ingest.reader import ReadOptions
-from shopscope.warehouse.sources.base import SourcePlan, TablePlan
+from shopscope.warehouse.sources.base import SourcePlan, order_lines_plan
 
 __all__ = ["ITEM_KIND_RULES", "OnlineRetail"]
 
@@ -130,14 +130,11 @@ class OnlineRetail:
             f"AS line_no, trim({code}) AS sku, {qty} AS quantity, {price} AS unit_price, _line "
             f"FROM {{src}}"
         )
-        return SourcePlan(
-            tables=(
-                TablePlan("products", products, derived=True),
-                TablePlan("customers", customers, derived=True),
-                TablePlan("orders", orders, derived=True),
-                TablePlan("order_items", items),
-            ),
-            line_table="order_items",
+        return order_lines_plan(
+            products=products,
+            customers=customers,
+            orders=orders,
+            items=items,
             rules=rules,
             timezone=self.timezone,
         )

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from shopscope.warehouse.ingest.reader import ReadOptions, quote_ident
 from shopscope.warehouse.ingest.validate import sql_literal
-from shopscope.warehouse.sources.base import SourcePlan, TablePlan
+from shopscope.warehouse.sources.base import SourcePlan, order_lines_plan
 
 __all__ = ["FINANCIAL_STATUSES", "REQUIRED_COLUMNS", "Shopify", "sku_slug_sql", "status_sql"]
 
@@ -186,14 +186,11 @@ class Shopify:
             f"both empty: the line has no product' FROM {{stg}} s JOIN {per_order} p "
             f"ON p.o = {order} WHERE {sku} IS NULL AND p.at IS NOT NULL AND NOT {bad_fin}"
         )
-        return SourcePlan(
-            tables=(
-                TablePlan("products", products, derived=True),
-                TablePlan("customers", customers, derived=True),
-                TablePlan("orders", orders, derived=True),
-                TablePlan("order_items", items),
-            ),
-            line_table="order_items",
+        return order_lines_plan(
+            products=products,
+            customers=customers,
+            orders=orders,
+            items=items,
             rules=rules,
         )
 
