@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -406,3 +407,14 @@ def test_timestamps_with_and_without_zones_become_utc(wh, tmp_path, zone, text, 
     assert report.loaded == 1, wh.duckdb.execute("SELECT reason FROM quarantine").fetchall()
     got = wh.duckdb.execute("SELECT occurred_at::VARCHAR FROM events").fetchone()[0]
     assert got == utc
+
+
+def test_demo_replaces_ingest_history_so_reingest_loads_again(wh, adapter, tmp_path):
+    from shopscope.warehouse.demo import generate_demo
+
+    f = write(tmp_path / "o.csv", HEADER + "A1,1,2024-01-01,c1,Shipped,S1,2,3.5\n")
+    ingest_file(wh, f, adapter)
+    generate_demo(wh, size=1000, seed=3, end_date=date(2025, 1, 31), days=60)
+    assert counts(wh)["ingest_log"] == 0 and counts(wh)["quarantine"] == 0
+    again = ingest_file(wh, f, adapter)
+    assert again.status == "loaded" and again.loaded == 1
