@@ -62,9 +62,10 @@ def _root(
 
 
 def _register() -> None:
-    from shopscope.cli import data
+    from shopscope.cli import data, insight
 
     data.register(app)
+    insight.register(app)
 
 
 def main() -> None:

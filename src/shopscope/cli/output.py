@@ -41,6 +41,10 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, float) and value != value:  # NaN
         return None
+    if hasattr(value, "to_pylist") and hasattr(value, "column_names"):  # Arrow table
+        return to_jsonable(value.to_pylist())
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # NumPy array or scalar
+        return to_jsonable(value.tolist())
     return value
 
 

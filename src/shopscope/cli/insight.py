@@ -1,0 +1,105 @@
+"""Insight commands: ``shopscope report``."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from shopscope.cli.main import state
+from shopscope.cli.output import Format, console, emit
+from shopscope.errors import ConfigurationError
+from shopscope.warehouse.connection import connect
+
+__all__ = ["register"]
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"{flag} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-06-30."
+        ) from None
+
+
+def report(
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 28 days back).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: last day of data).")
+    ] = None,
+    compare: Annotated[
+        str, typer.Option(help="Compare with the previous period or 52 weeks earlier (yoy).")
+    ] = "previous",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """The business report: KPIs with deltas, trend, drivers, breakdowns, cohorts, anomalies."""
+    from shopscope.insight.periods import resolve_range
+    from shopscope.insight.report import build_report
+
+    if compare not in ("previous", "yoy"):
+        raise ConfigurationError(f"--compare {compare!r}: use previous or yoy.")
+    with connect(state.warehouse, read_only=True) as wh:
+        period = resolve_range(wh, _date(start, "--from"), _date(end, "--to"))
+        result = build_report(wh, period, compare="yoy" if compare == "yoy" else "previous")
+    if fmt is Format.html:
+        from shopscope.insight.html import report_html
+
+        text = report_html(result)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+            console.print(f"Wrote {output} ({len(text) // 1024:,} KiB, works offline).")
+        else:
+            typer.echo(text)
+        return
+    if fmt is Format.json:
+        emit([], fmt, document=result)
+        return
+    _print_report(result, fmt)
+
+
+def _print_report(result: Any, fmt: Format) -> None:
+    kpis = [
+        {
+            "kpi": k.label,
+            "current": k.current,
+            "previous": k.previous,
+            "change": f"{k.delta_rel:+.1%}" if k.delta_rel is not None else "",
+            "note": k.reason or "",
+        }
+        for k in result.kpis
+    ]
+    emit(kpis, fmt, title=f"KPIs {result.period} vs {result.previous}")
+    if fmt is Format.csv:
+        return
+    if result.drivers is not None:
+        console.print(f"\n[bold]Drivers:[/bold] {result.drivers.headline}")
+    for dim, table in result.breakdowns.items():
+        emit(table.slice(0, 10).to_pylist(), fmt, title=f"By {dim}")
+    if result.anomalies:
+        emit(
+            [
+                {k: v for k, v in dataclasses.asdict(a).items() if k != "drivers"}
+                | {"drivers": "; ".join(a.drivers)}
+                for a in result.anomalies
+            ],
+            fmt,
+            title="Anomalies",
+        )
+    for note in result.notes:
+        console.print(f"[dim]not shown: {note}[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the insight commands to ``app``."""
+    app.command()(report)
