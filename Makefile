@@ -17,9 +17,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: build the demo store in ./shopscope-data and print its status and a first summary
+## run: build the demo store in ./shopscope-data, print its status, summary and business report,
+##      and write the report as one offline HTML file (shopscope-data/report.html)
 run: install
 	$(BIN)/shopscope demo --size small --seed 42
+	$(BIN)/shopscope report
+	$(BIN)/shopscope report --format html --output shopscope-data/report.html
 
 ## test: ruff, mypy and the whole test suite (Spark parity included)
 test: install lint typecheck

@@ -68,12 +68,23 @@ def report(
     _print_report(result, fmt)
 
 
+def _shown(value: float | None, unit: str, fmt: Format) -> float | str | None:
+    """Table cells in the KPI's unit (machine formats keep the raw number)."""
+    if value is None or fmt is not Format.table:
+        return value
+    if unit == "ratio":
+        return f"{value:.1%}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
 def _print_report(result: Any, fmt: Format) -> None:
     kpis = [
         {
             "kpi": k.label,
-            "current": k.current,
-            "previous": k.previous,
+            "current": _shown(k.current, k.unit, fmt),
+            "previous": _shown(k.previous, k.unit, fmt),
             "change": f"{k.delta_rel:+.1%}" if k.delta_rel is not None else "",
             "note": k.reason or "",
         }

@@ -49,6 +49,8 @@ def _fmt(value: Any, unit: str = "") -> str:
     if isinstance(value, float):
         if unit == "ratio":
             return f"{value:.1%}"
+        if unit == "count":
+            return f"{value:,.0f}"
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"

@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shopscope.errors import InvalidInputError, ShopscopeError
-from shopscope.insight.periods import Comparison, DateRange, comparison_range
+from shopscope.insight.periods import Comparison, DateRange, Grain, comparison_range
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -106,7 +106,7 @@ def build_report(
     if "series" in sections:
         from shopscope.insight.timeseries import series_with_comparison
 
-        grain = "day" if period.days <= 92 else "week" if period.days <= 731 else "month"
+        grain: Grain = "day" if period.days <= 92 else "week" if period.days <= 731 else "month"
         parts["series"] = _section(
             "series",
             notes,
