@@ -15,10 +15,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from shopscope.errors import InvalidInputError
+from shopscope.insight.definitions import GOODS_KINDS, NONE_MEMBER, REVERSAL_STATUSES
 from shopscope.insight.kpis import (
-    GOODS_KINDS,
     KPI_DEFINITIONS,
-    REVERSAL_STATUSES,
     Grouping,
     check_kpis,
     kpi_table,
@@ -37,7 +36,6 @@ __all__ = [
     "movers",
 ]
 
-NONE_MEMBER = "(none)"
 SEGMENT_TIERS = (("high", 0.8), ("mid", 0.5), ("low", 0.0))
 """Customer value tiers: cumulative share of prior spend ≥ threshold (top 20%, next 30%, rest)."""
 

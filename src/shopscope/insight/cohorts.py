@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from shopscope.errors import InvalidInputError, NotFoundError
+from shopscope.insight.definitions import GOODS_KINDS, REVERSAL_STATUSES
 from shopscope.insight.periods import DateRange, data_range, in_range
 
 if TYPE_CHECKING:
@@ -44,10 +45,8 @@ CohortMetric = Literal["customers", "orders", "revenue"]
 CohortGrain = Literal["week", "month"]
 LtvGroup = Literal["cohort", "channel"]
 
-NON_SALE_STATUSES = ("cancelled", "returned", "refunded")
+NON_SALE_STATUSES = REVERSAL_STATUSES
 """Order statuses that never count as a sale."""
-GOODS_KINDS = ("product", "gift_card")
-"""``products.item_kind`` values whose lines are revenue (lines without a product row too)."""
 
 _EPOCH_MONDAY = date(1970, 1, 5)
 _WEEK_SECONDS = 7 * 86_400

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shopscope.errors import InvalidInputError, NotFoundError
+from shopscope.insight.definitions import NONE_MEMBER, REVERSAL_STATUSES
 from shopscope.insight.periods import DateRange, data_range, in_range
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ Factor = Literal["traffic", "conversion", "order_value", "orders"]
 DIMENSIONS = ("device", "channel", "category", "country", "campaign")
 """Dimensions :func:`explain_revenue_change` can attribute the change to."""
 _SESSION_DIMENSIONS = frozenset({"device", "channel", "campaign"})
-_NOT_SALES = ("cancelled", "returned", "refunded")
-_NONE = "(none)"
+_NOT_SALES = REVERSAL_STATUSES
+_NONE = NONE_MEMBER
 _UNALLOCATED = "(unallocated)"
 _SESSION_FACTORS: tuple[Factor, ...] = ("traffic", "conversion", "order_value")
 _ORDER_FACTORS: tuple[Factor, ...] = ("orders", "order_value")

@@ -23,6 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from shopscope.errors import InvalidInputError
+from shopscope.insight.definitions import GOODS_KINDS, REVERSAL_STATUSES
 from shopscope.insight.periods import Comparison, DateRange, comparison_range, in_range
 from shopscope.warehouse.connection import Warehouse
 
@@ -41,8 +42,6 @@ __all__ = [
 KpiUnit = Literal["currency", "count", "ratio", "currency_per_unit", "units"]
 KpiSource = Literal["lines", "customers", "events"]
 
-REVERSAL_STATUSES = ("cancelled", "returned", "refunded")
-GOODS_KINDS = ("product", "gift_card")
 NO_EVENTS = "no events in the period (load events to get sessions)"
 NO_COSTS = "no unit costs for the goods sold in the period (load products.unit_cost)"
 
