@@ -38,6 +38,7 @@ import pandas as pd
 from benchmarks.runner import Measurement, best_of, print_table, save
 from shopscope.warehouse.connection import connect
 from shopscope.warehouse.ingest import ingest_file
+from shopscope.warehouse.schema import ORDER_STATUSES
 from shopscope.warehouse.sources.mapping import MappingAdapter
 from shopscope.warehouse.sources.online_retail import OnlineRetail
 
@@ -169,16 +170,7 @@ def _pandas_flat(path: Path, tmp: Path) -> Callable[[], object]:
         price = pd.to_numeric(df.unit_price, errors="coerce")
         line = pd.to_numeric(df.line_no, errors="coerce")
         ts = pd.to_datetime(df.ordered_at, errors="coerce", format="ISO8601")
-        allowed = {
-            "placed",
-            "paid",
-            "shipped",
-            "delivered",
-            "completed",
-            "cancelled",
-            "returned",
-            "refunded",
-        }
+        allowed = set(ORDER_STATUSES)
         bad = (
             qty.isna()
             | price.isna()

@@ -15,10 +15,16 @@ from typing import Literal
 
 __all__ = [
     "CANONICAL_TABLES",
+    "DEVICES",
     "DIMENSION_TABLES",
+    "EVENT_TYPES",
     "FACT_TABLES",
+    "ITEM_KINDS",
+    "LANGUAGES",
+    "ORDER_STATUSES",
     "SYSTEM_TABLES",
     "TABLES",
+    "TICKET_STATUSES",
     "Column",
     "ColumnType",
     "ForeignKey",
