@@ -117,7 +117,12 @@ def _drivers(report: Report) -> str:
     d = report.drivers
     if d is None:
         return ""
-    parts = [f'<p class="headline">{_esc(d.headline)}</p>']
+    parts = [
+        f'<p class="headline">{_esc(d.headline)}</p>',
+        "<p class='sub'>Revenue here is sales: order value less discounts, before returns "
+        "(so it can differ from the net revenue card); it splits exactly into traffic × "
+        "conversion × order value.</p>",
+    ]
     if d.factors:
         fig = go.Figure(
             go.Bar(
