@@ -9,6 +9,7 @@
     │   ├── FileFormatError             not CSV/Parquet/JSONL, empty, truncated, wrong encoding
     │   └── MissingColumnsError         required columns absent (lists expected vs found)
     ├── IngestError                     an ingest that failed and was rolled back
+    ├── ConvergenceError                a model fit that found no finite optimum
     ├── NotFoundError                   a table, batch or object that is missing (LookupError)
     └── BackendUnavailableError         an optional backend (Spark) is not installed
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "BackendUnavailableError",
     "ConfigurationError",
+    "ConvergenceError",
     "FileFormatError",
     "IngestError",
     "InvalidInputError",
@@ -62,6 +64,10 @@ class MissingColumnsError(InvalidInputError):
 
 class IngestError(ShopscopeError):
     """An ingest that failed; the warehouse was left as it was."""
+
+
+class ConvergenceError(ShopscopeError):
+    """A maximum-likelihood fit that found no finite optimum (never a silent NaN)."""
 
 
 class NotFoundError(ShopscopeError, LookupError):

@@ -62,10 +62,11 @@ def _root(
 
 
 def _register() -> None:
-    from shopscope.cli import data, insight
+    from shopscope.cli import data, insight, retention
 
     data.register(app)
     insight.register(app)
+    retention.register(app)
 
 
 def main() -> None:
