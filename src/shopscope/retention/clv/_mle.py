@@ -23,6 +23,7 @@ from shopscope.errors import ConvergenceError, InvalidInputError
 __all__ = [
     "ConvergenceError",
     "FloatArray",
+    "MLEModel",
     "MLEResult",
     "as_rfm",
     "as_weights",
@@ -183,3 +184,45 @@ def as_rfm(
             "calibration period."
         )
     return xa.astype(np.float64), ta.astype(np.float64), Ta.astype(np.float64)
+
+
+class MLEModel:
+    """Fitted attributes shared by the maximum-likelihood CLV models.
+
+    Subclasses set ``names`` (parameter order) and ``fit_signature`` (for the not-fitted
+    message), and store their :class:`MLEResult` in ``_result`` from ``fit``.
+    """
+
+    names: tuple[str, ...] = ()
+    fit_signature = "fit(...)"
+
+    def __init__(self) -> None:
+        self._result: MLEResult | None = None
+
+    @property
+    def _fitted(self) -> MLEResult:
+        if self._result is None:
+            raise InvalidInputError(
+                f"{type(self).__name__} is not fitted yet; call {self.fit_signature} first."
+            )
+        return self._result
+
+    @property
+    def params_(self) -> dict[str, float]:
+        """Maximum-likelihood estimates, in the order of ``names``."""
+        return self._fitted.params
+
+    @property
+    def log_likelihood_(self) -> float:
+        """Maximised log-likelihood."""
+        return self._fitted.log_likelihood
+
+    @property
+    def standard_errors_(self) -> dict[str, float]:
+        """Standard errors from the inverse numerical Hessian."""
+        return self._fitted.standard_errors
+
+    @property
+    def summary(self) -> list[dict[str, float | str]]:
+        """One row per parameter: estimate, std_error, lower_95, upper_95."""
+        return summary_rows(self._fitted)

@@ -15,20 +15,18 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, expit, gammaln, hyp2f1  # type: ignore[import-untyped]
 
-from shopscope.errors import InvalidInputError
 from shopscope.retention.clv._mle import (
     FloatArray,
-    MLEResult,
+    MLEModel,
     as_rfm,
     as_weights,
     fit_mle,
-    summary_rows,
 )
 
 __all__ = ["BGNBD"]
 
 
-class BGNBD:
+class BGNBD(MLEModel):
     """Beta-geometric/NBD model ("Counting Your Customers the Easy Way").
 
     Fitted attributes: ``params_`` (``r, alpha, a, b``), ``log_likelihood_``,
@@ -45,8 +43,7 @@ class BGNBD:
 
     names = ("r", "alpha", "a", "b")
 
-    def __init__(self) -> None:
-        self._result: MLEResult | None = None
+    fit_signature = "fit(x, t_x, T)"
 
     # -- likelihood --------------------------------------------------------------------------
     @staticmethod
@@ -92,33 +89,6 @@ class BGNBD:
             start=(1.0, float(np.average(Ta, weights=w)) / 4, 1.0, 1.0),
         )
         return self
-
-    # -- fitted attributes --------------------------------------------------------------------
-    @property
-    def _fitted(self) -> MLEResult:
-        if self._result is None:
-            raise InvalidInputError("BGNBD is not fitted yet; call fit(x, t_x, T) first.")
-        return self._result
-
-    @property
-    def params_(self) -> dict[str, float]:
-        """Maximum-likelihood estimates ``r, alpha, a, b``."""
-        return self._fitted.params
-
-    @property
-    def log_likelihood_(self) -> float:
-        """Maximised log-likelihood."""
-        return self._fitted.log_likelihood
-
-    @property
-    def standard_errors_(self) -> dict[str, float]:
-        """Standard errors from the inverse numerical Hessian."""
-        return self._fitted.standard_errors
-
-    @property
-    def summary(self) -> list[dict[str, float | str]]:
-        """One row per parameter: estimate, std_error, lower_95, upper_95."""
-        return summary_rows(self._fitted)
 
     # -- predictions --------------------------------------------------------------------------
     def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:

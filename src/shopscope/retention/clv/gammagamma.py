@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.special import gammaln  # type: ignore[import-untyped]
 
 from shopscope.errors import InvalidInputError
-from shopscope.retention.clv._mle import FloatArray, MLEResult, as_weights, fit_mle, summary_rows
+from shopscope.retention.clv._mle import FloatArray, MLEModel, as_weights, fit_mle
 
 __all__ = ["GammaGamma", "TransactionModel", "customer_lifetime_value"]
 
@@ -47,7 +47,7 @@ def _as_spend(
     return xa.astype(np.float64), ma.astype(np.float64)
 
 
-class GammaGamma:
+class GammaGamma(MLEModel):
     """Gamma-Gamma spend model; fitted attributes ``params_`` (``p, q, gamma``) etc.
 
     References
@@ -60,8 +60,7 @@ class GammaGamma:
 
     names = ("p", "q", "gamma")
 
-    def __init__(self) -> None:
-        self._result: MLEResult | None = None
+    fit_signature = "fit(x, monetary)"
 
     @staticmethod
     def _loglik(theta: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
@@ -106,32 +105,6 @@ class GammaGamma:
             start=(1.0, 1.0, float(np.average(ma, weights=w))),
         )
         return self
-
-    @property
-    def _fitted(self) -> MLEResult:
-        if self._result is None:
-            raise InvalidInputError("GammaGamma is not fitted yet; call fit(x, monetary) first.")
-        return self._result
-
-    @property
-    def params_(self) -> dict[str, float]:
-        """Maximum-likelihood estimates ``p, q, gamma``."""
-        return self._fitted.params
-
-    @property
-    def log_likelihood_(self) -> float:
-        """Maximised log-likelihood."""
-        return self._fitted.log_likelihood
-
-    @property
-    def standard_errors_(self) -> dict[str, float]:
-        """Standard errors from the inverse numerical Hessian."""
-        return self._fitted.standard_errors
-
-    @property
-    def summary(self) -> list[dict[str, float | str]]:
-        """One row per parameter: estimate, std_error, lower_95, upper_95."""
-        return summary_rows(self._fitted)
 
     def conditional_expected_spend(self, x: npt.ArrayLike, monetary: npt.ArrayLike) -> FloatArray:
         """``E[Z | x, z̄] = p(γ + x z̄)/(px + q − 1)`` (note 025, eq. 5).

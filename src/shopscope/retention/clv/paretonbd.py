@@ -15,20 +15,18 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, gammaln, hyp2f1  # type: ignore[import-untyped]
 
-from shopscope.errors import InvalidInputError
 from shopscope.retention.clv._mle import (
     FloatArray,
-    MLEResult,
+    MLEModel,
     as_rfm,
     as_weights,
     fit_mle,
-    summary_rows,
 )
 
 __all__ = ["ParetoNBD"]
 
 
-class ParetoNBD:
+class ParetoNBD(MLEModel):
     """Pareto/NBD model ("Counting your customers: who are they and what will they do next?").
 
     Fitted attributes: ``params_`` (``r, alpha, s, beta``), ``log_likelihood_``,
@@ -45,8 +43,7 @@ class ParetoNBD:
 
     names = ("r", "alpha", "s", "beta")
 
-    def __init__(self) -> None:
-        self._result: MLEResult | None = None
+    fit_signature = "fit(x, t_x, T)"
 
     @staticmethod
     def _log_a0(theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
@@ -105,32 +102,6 @@ class ParetoNBD:
             start=(1.0, scale, 1.0, scale),
         )
         return self
-
-    @property
-    def _fitted(self) -> MLEResult:
-        if self._result is None:
-            raise InvalidInputError("ParetoNBD is not fitted yet; call fit(x, t_x, T) first.")
-        return self._result
-
-    @property
-    def params_(self) -> dict[str, float]:
-        """Maximum-likelihood estimates ``r, alpha, s, beta``."""
-        return self._fitted.params
-
-    @property
-    def log_likelihood_(self) -> float:
-        """Maximised log-likelihood."""
-        return self._fitted.log_likelihood
-
-    @property
-    def standard_errors_(self) -> dict[str, float]:
-        """Standard errors from the inverse numerical Hessian."""
-        return self._fitted.standard_errors
-
-    @property
-    def summary(self) -> list[dict[str, float | str]]:
-        """One row per parameter: estimate, std_error, lower_95, upper_95."""
-        return summary_rows(self._fitted)
 
     def _theta(self) -> FloatArray:
         return np.array([self.params_[n] for n in self.names])
