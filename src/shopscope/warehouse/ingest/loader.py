@@ -17,7 +17,13 @@ from shopscope.warehouse.schema import TABLES, ForeignKey, Table
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["QUARANTINE_LIST", "TableCounts", "create_quarantine_list", "load_table"]
+__all__ = [
+    "QUARANTINE_LIST",
+    "TableCounts",
+    "create_quarantine_list",
+    "load_table",
+    "scalar",
+]
 
 QUARANTINE_LIST = "_q"
 
@@ -52,16 +58,17 @@ def create_quarantine_list(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The first column of the first row as an int (0 when empty or null)."""
     row = con.execute(sql).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, table: str, select: str) -> int:
     """Add ``select``'s rows (``_line, reason_code, reason``) to the list; returns the count."""
-    before = _scalar(con, f"SELECT count(*) FROM {QUARANTINE_LIST}")
+    before = scalar(con, f"SELECT count(*) FROM {QUARANTINE_LIST}")
     con.execute(f"INSERT INTO {QUARANTINE_LIST} SELECT {sql_literal(table)}, * FROM ({select})")
-    return _scalar(con, f"SELECT count(*) FROM {QUARANTINE_LIST}") - before
+    return scalar(con, f"SELECT count(*) FROM {QUARANTINE_LIST}") - before
 
 
 def load_table(
@@ -74,7 +81,7 @@ def load_table(
     name = table.name
     work = f"_in_{name}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {typed_sql}")
-    read = _scalar(con, f"SELECT count(*) FROM {work}")
+    read = scalar(con, f"SELECT count(*) FROM {work}")
     quarantined = _quarantine(
         con, name, f"SELECT _line, _code, _reason FROM {work} WHERE _code IS NOT NULL"
     )
@@ -137,13 +144,13 @@ def _dedupe_batch(con: duckdb.DuckDBPyConnection, table: Table, work: str) -> in
     keys = ", ".join(quote_ident(k) for k in table.primary_key)
     # Cheap test first: most batches repeat no key. Counting distinct 64-bit hashes is faster
     # than grouping the key columns; a collision only sends us to the exact check below.
-    if not _scalar(con, f"SELECT count(*) - count(DISTINCT hash({keys})) FROM {work}"):
+    if not scalar(con, f"SELECT count(*) - count(DISTINCT hash({keys})) FROM {work}"):
         return 0
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _dupkeys AS SELECT {keys} FROM {work} "
         f"GROUP BY {keys} HAVING count(*) > 1"
     )
-    if not _scalar(con, "SELECT count(*) FROM _dupkeys"):
+    if not scalar(con, "SELECT count(*) FROM _dupkeys"):
         return 0
     content = "hash(" + ", ".join(f"w.{quote_ident(c)}" for c in _content_columns(table)) + ")"
     wkeys = ", ".join(f"w.{quote_ident(k)}" for k in table.primary_key)
@@ -178,8 +185,8 @@ def _merge(
     """Insert new keys; compare existing ones. Returns (loaded, updated, unchanged, conflicts)."""
     name = table.name
     cols = ", ".join(quote_ident(c) for c in table.column_names)
-    if not _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)"):
-        loaded = _scalar(con, f"SELECT count(*) FROM {work}")
+    if not scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)"):
+        loaded = scalar(con, f"SELECT count(*) FROM {work}")
         con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {work}")
         return loaded, 0, 0, 0
     same = " AND ".join(
@@ -189,8 +196,8 @@ def _merge(
         f"CREATE OR REPLACE TEMP TABLE _existing AS SELECT w.*, ({same}) AS _same "
         f"FROM {work} w JOIN {name} t ON {_key_match(table, 'w', 't')}"
     )
-    unchanged = _scalar(con, "SELECT count(*) FROM _existing WHERE _same")
-    changed = _scalar(con, "SELECT count(*) FROM _existing WHERE NOT _same")
+    unchanged = scalar(con, "SELECT count(*) FROM _existing WHERE _same")
+    changed = scalar(con, "SELECT count(*) FROM _existing WHERE NOT _same")
     updated = conflicts = 0
     if changed and derived:
         unchanged += changed  # summaries of earlier batches win; the new rows are consistent
@@ -213,7 +220,7 @@ def _merge(
             f"FROM _existing e WHERE NOT _same",
         )
     con.execute(f"DELETE FROM {work} w USING _existing e WHERE {_key_match(table, 'w', 'e')}")
-    loaded = _scalar(con, f"SELECT count(*) FROM {work}")
+    loaded = scalar(con, f"SELECT count(*) FROM {work}")
     con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {work}")
     return loaded, updated, unchanged, conflicts
 
@@ -230,9 +237,9 @@ def _placeholders(con: duckdb.DuckDBPyConnection, table: Table, work: str, fk: F
         f"FROM {work} c "
         f"WHERE c.{quote_ident(fk.column)} IS NOT NULL GROUP BY c.{quote_ident(fk.column)}"
     )
-    before = _scalar(con, f"SELECT count(*) FROM {ref.name}")
+    before = scalar(con, f"SELECT count(*) FROM {ref.name}")
     con.execute(
         f"INSERT INTO {ref.name} ({', '.join(cols)}) SELECT * FROM ({grouped}) g "
         f"ANTI JOIN {ref.name} r ON r.{key} = g.{key}"
     )
-    return _scalar(con, f"SELECT count(*) FROM {ref.name}") - before
+    return scalar(con, f"SELECT count(*) FROM {ref.name}") - before

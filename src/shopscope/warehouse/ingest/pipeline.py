@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 from shopscope.errors import FileFormatError, IngestError, ShopscopeError
 from shopscope.warehouse.ingest import loader
 from shopscope.warehouse.ingest.fingerprint import Fingerprint, fingerprint
-from shopscope.warehouse.ingest.loader import QUARANTINE_LIST, TableCounts
+from shopscope.warehouse.ingest.loader import QUARANTINE_LIST, TableCounts, scalar
 from shopscope.warehouse.ingest.reader import ReadOptions, StagedFile, quote_ident, stage_file
 from shopscope.warehouse.ingest.validate import sql_literal, typed_select
 from shopscope.warehouse.schema import TABLES
@@ -208,7 +208,7 @@ def _skip(con: duckdb.DuckDBPyConnection, staged: StagedFile, plan: SourcePlan) 
     """Drop the staged lines the plan marks as non-records; returns how many."""
     if not plan.skip:
         return 0
-    skipped = _scalar(con, f"SELECT count(*) FROM {staged.relation} WHERE {plan.skip}")
+    skipped = scalar(con, f"SELECT count(*) FROM {staged.relation} WHERE {plan.skip}")
     if skipped:
         con.execute(f"DELETE FROM {staged.relation} WHERE {plan.skip}")
     return skipped
@@ -275,7 +275,7 @@ def _load(
         counts.append(loader.load_table(con, table, typed, derived=tp.derived))
     _write_quarantine(con, staged, batch, started_at)
     line = next(c for c in counts if c.table == plan.line_table)
-    quarantined = _scalar(
+    quarantined = scalar(
         con,
         f"SELECT count(DISTINCT _line) FROM {QUARANTINE_LIST} WHERE table_name = "
         f"{sql_literal(plan.line_table)}",
@@ -344,8 +344,3 @@ def _write_quarantine(
         f"TIMESTAMP '{at.isoformat()}' FROM {QUARANTINE_LIST} q "
         f"LEFT JOIN {staged.relation} s ON s._line = q._line LEFT JOIN _rej r ON r._line = q._line"
     )
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
