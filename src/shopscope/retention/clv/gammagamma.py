@@ -14,7 +14,7 @@ from typing import Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import gammaln  # type: ignore[import-untyped]
+from scipy.special import gammaln
 
 from shopscope.errors import InvalidInputError
 from shopscope.retention.clv._mle import FloatArray, MLEModel, as_weights, fit_mle

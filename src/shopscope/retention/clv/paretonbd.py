@@ -13,7 +13,7 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, gammaln, hyp2f1  # type: ignore[import-untyped]
+from scipy.special import expit, gammaln, hyp2f1
 
 from shopscope.retention.clv._mle import (
     FloatArray,
