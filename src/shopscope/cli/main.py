@@ -6,6 +6,7 @@ Data goes to stdout, messages to stderr. A :class:`~shopscope.errors.ShopscopeEr
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import warnings
@@ -61,12 +62,18 @@ def _root(
     )
 
 
-def _register() -> None:
-    from shopscope.cli import data, insight, retention
+_COMMAND_MODULES = (
+    "data",
+    "insight",
+    "retention",
+    "storefront",
+)
 
-    data.register(app)
-    insight.register(app)
-    retention.register(app)
+
+def _register() -> None:
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(f"shopscope.cli.{name}")
+        module.register(app)
 
 
 def main() -> None:
