@@ -67,6 +67,7 @@ _COMMAND_MODULES = (
     "insight",
     "retention",
     "storefront",
+    "assist",
 )
 
 
