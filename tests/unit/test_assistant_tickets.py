@@ -30,8 +30,23 @@ def test_volume_and_resolution_time_equal_pandas(demo_wh, frame):
     assert [v["period"] for v in stats.volume] == [p.start_time.date() for p in monthly.index]
     channels = frame.channel.value_counts()
     assert {r["channel"]: r["tickets"] for r in stats.by_channel} == channels.to_dict()
+    first = (frame.first_response_at - frame.created_at).dt.total_seconds() / 3600
+    assert stats.first_response_hours_median == pytest.approx(first.median(), rel=1e-9)
+    assert (first.dropna() <= hours.fillna(float("inf"))[first.notna()] + 1e-9).all()
+    assert not any("first-response" in n for n in stats.notes)
+
+
+def test_first_response_time_is_reported_missing_when_the_data_lacks_it(wh):
+    import pyarrow as pa
+
+    from shopscope.warehouse.connection import arrow_schema
+
+    row = {"ticket_id": "T1", "created_at": pd.Timestamp("2026-06-01 10:00"), "text": "hi",
+           "status": "open"}  # fmt: skip
+    wh.write_arrow("tickets", pa.Table.from_pylist([row], schema=arrow_schema("tickets")))
+    stats = ticket_stats(wh)
     assert stats.first_response_hours_median is None
-    assert any("first-response" in n for n in stats.notes)
+    assert any("first_response_at" in n for n in stats.notes)
 
 
 def test_topics_in_the_warehouse_equal_the_python_rules(demo_wh, frame):

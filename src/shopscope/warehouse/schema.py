@@ -343,6 +343,11 @@ TICKETS = Table(
         _c("text", "string", "The customer's message.", nullable=False),
         _c("status", "string", "Ticket status.", nullable=False, allowed=TICKET_STATUSES),
         _c("resolved_at", "timestamp", "When it was resolved (UTC)."),
+        _c(
+            "first_response_at",
+            "timestamp",
+            "First reply by the shop (UTC); null while unanswered.",
+        ),
     ),
     ("ticket_id",),
 )
@@ -424,10 +429,23 @@ DEMO_TRUTH = Table(
     kind="system",
 )
 
+STREAM_CHECKPOINT = Table(
+    "stream_checkpoint",
+    "how far the real-time event journal has been loaded",
+    (
+        _c("stream", "string", "Journal name (e.g. events).", nullable=False),
+        _c("segment", "int", "Journal segment number loaded up to.", nullable=False, minimum=0),
+        _c("byte_offset", "int", "Byte offset loaded up to.", nullable=False, minimum=0),
+        _c("updated_at", "timestamp", "When the loader committed (UTC).", nullable=False),
+    ),
+    ("stream",),
+    kind="system",
+)
+
 FACT_TABLES = (ORDERS, ORDER_ITEMS, EVENTS, AD_SPEND, INVENTORY, TICKETS)
 DIMENSION_TABLES = (CUSTOMERS, PRODUCTS)
 CANONICAL_TABLES = (CUSTOMERS, PRODUCTS, ORDERS, ORDER_ITEMS, EVENTS, AD_SPEND, INVENTORY, TICKETS)
-SYSTEM_TABLES = (QUARANTINE, INGEST_LOG, DEMO_TRUTH)
+SYSTEM_TABLES = (QUARANTINE, INGEST_LOG, DEMO_TRUTH, STREAM_CHECKPOINT)
 TABLES: dict[str, Table] = {t.name: t for t in (*CANONICAL_TABLES, *SYSTEM_TABLES)}
 
 

@@ -1,4 +1,5 @@
-"""Ticket analytics over the ``tickets`` table: volume, resolution time, top topics.
+"""Ticket analytics over the ``tickets`` table: volume, first-response and resolution time,
+top topics.
 
 All of it is one Ibis expression per figure, run by the warehouse. A ticket's topic is the
 first intent (in :data:`~shopscope.storefront.assistant.intents.INTENTS` order) whose rule
@@ -30,8 +31,8 @@ __all__ = ["TicketStats", "ticket_stats", "ticket_topics"]
 
 Grain = Literal["day", "week", "month"]
 FIRST_RESPONSE_NOTE = (
-    "first-response time unavailable: the tickets table records created_at and resolved_at "
-    "only, not the first agent reply"
+    "first-response time unavailable: no ticket in the period has first_response_at (the time "
+    "of the shop's first reply); map that column when ingesting tickets"
 )
 
 
@@ -102,13 +103,15 @@ def ticket_stats(
     if end is not None:
         t = t.filter(t.created_at < datetime.combine(end + timedelta(days=1), time()))
     hours = (t.resolved_at.epoch_seconds() - t.created_at.epoch_seconds()) / 3600.0
-    t = ticket_topics(t.mutate(hours=hours))
+    first = (t.first_response_at.epoch_seconds() - t.created_at.epoch_seconds()) / 3600.0
+    t = ticket_topics(t.mutate(hours=hours, first_hours=first))
     summary = (
         t.aggregate(
             tickets=t.count(),
             resolved=t.resolved_at.notnull().sum(),
             median=t.hours.median(),
             p90=t.hours.quantile(0.9),
+            first_median=t.first_hours.median(),
         )
         .to_pyarrow()
         .to_pylist()[0]
@@ -129,7 +132,7 @@ def ticket_stats(
     topic_rows = topics.to_pyarrow().to_pylist()
     for row in topic_rows:
         row["share"] = row["tickets"] / n if n else 0.0
-    notes = [FIRST_RESPONSE_NOTE]
+    notes = [] if summary["first_median"] is not None else [FIRST_RESPONSE_NOTE]
     if n == 0:
         notes.append("no tickets in the period")
     return TicketStats(
@@ -140,7 +143,7 @@ def ticket_stats(
         resolved=resolved,
         resolution_hours_median=summary["median"],
         resolution_hours_p90=summary["p90"],
-        first_response_hours_median=None,
+        first_response_hours_median=summary["first_median"],
         volume=volume.to_pyarrow().to_pylist(),
         by_channel=_counts(t, "channel"),
         by_language=_counts(t, "language"),

@@ -221,6 +221,10 @@ def build_tickets(
     done = resolve < timeline.end_us
     recent = (timeline.end_us - resolve) < 3 * US_PER_DAY
     status = np.where(done, np.where(recent, 2, 3), rng.integers(0, 2, size=n))
+    # first reply: 5 minutes + Exponential(3 h), never after the resolution
+    reply = created + (rng.exponential(3.0, n) * 3_600_000_000 + 300_000_000).astype(np.int64)
+    reply = np.minimum(reply, resolve)
+    replied = reply < timeline.end_us
     cust_safe = np.where(cust >= 0, cust, 0)
     table = canonical_table(
         "tickets",
@@ -235,6 +239,7 @@ def build_tickets(
             "text": text,
             "status": vocab_take(_TICKET_STATUSES, status),
             "resolved_at": pa.array(resolve, mask=~done).cast(pa.timestamp("us")),
+            "first_response_at": pa.array(reply, mask=~replied).cast(pa.timestamp("us")),
         },
     )
     counter.next += n
