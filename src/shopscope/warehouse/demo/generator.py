@@ -29,6 +29,7 @@ from shopscope.warehouse.demo.inventory import DemandLedger, inventory_tables
 from shopscope.warehouse.demo.marketing import build_paid_plan
 from shopscope.warehouse.demo.orders import build_orders
 from shopscope.warehouse.demo.params import DemoParams, experiment_id_for, resolve_size
+from shopscope.warehouse.demo.planted import Planted, plant_roas_drop, plant_vip_at_risk
 from shopscope.warehouse.demo.purchases import simulate_purchases
 from shopscope.warehouse.demo.support import TicketCounter, build_tickets
 from shopscope.warehouse.demo.timeline import Timeline, build_timeline
@@ -107,6 +108,12 @@ class _Writer:
         finally:
             self.con.unregister(view)
         self.counts[name] += data.num_rows
+
+    def recount(self, names: tuple[str, ...]) -> None:
+        """Count ``names`` again after rows were removed."""
+        for name in names:
+            row = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
+            self.counts[name] = int(row[0]) if row else 0
 
 
 def _validate(seed: int, end_date: dt.date | None, days: int | None) -> tuple[dt.date, int]:
@@ -191,6 +198,7 @@ def generate_demo(
     n_customers = preset.target_lines / lines_pc
     sample_fraction = float(min(1.0, preset.event_budget / max(events_pc * n_customers, 1.0)))
     plan = build_paid_plan(_rng(seed, _PAID), timeline, params.acquisition, n_customers)
+    planted = Planted()
     schedule = build_schedule(
         _rng(seed, _SCHEDULE), timeline, params.acquisition, n_customers, plan
     )
@@ -215,7 +223,11 @@ def generate_demo(
         writer.write(
             "products", catalog.products_table(_rng(seed, _PRODUCTS), params.orders.shipping_gb)
         )
-        writer.write("ad_spend", plan.ad_spend_table(timeline))
+        spent, planted.roas_channel = plant_roas_drop(plan, params.planted)
+        planted.roas_controls = tuple(
+            c.channel for c in plan.curves if c.channel != planted.roas_channel
+        )
+        writer.write("ad_spend", spent.ad_spend_table(timeline))
         ledger = DemandLedger.empty(catalog.n, n_days)
         day_counter = np.zeros(n_days, dtype=np.int64)
         ev_counter, ticket_counter = EventCounters(), TicketCounter()
@@ -251,9 +263,18 @@ def generate_demo(
             log.debug("demo chunk %d: customers %d..%d", k, first, stop)
             if progress is not None:
                 progress(writer.counts["order_items"], preset.target_lines)
-        for table in inventory_tables(_rng(seed, _INVENTORY), ledger, catalog, timeline):
+        stock: dict[str, str] = {}
+        for table in inventory_tables(
+            _rng(seed, _INVENTORY), ledger, catalog, timeline, planted=params.planted, record=stock
+        ):
             writer.write("inventory", table)
-        writer.write("demo_truth", truth_table(params, timeline, plan, catalog, facts))
+        planted.stock_at_risk, planted.stock_control = stock.get("at_risk"), stock.get("control")
+        vips = plant_vip_at_risk(con, n_days, params.planted)
+        if vips is not None:
+            planted.vip, planted.vip_control = vips
+            writer.recount(("orders", "order_items", "events", "tickets"))
+        truth = truth_table(params, timeline, spent, catalog, facts, planted)
+        writer.write("demo_truth", truth)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

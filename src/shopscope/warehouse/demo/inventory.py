@@ -24,7 +24,8 @@ import pyarrow as pa
 from shopscope.warehouse.demo.catalog import Catalog
 from shopscope.warehouse.demo.columns import canonical_table, vocab_take
 from shopscope.warehouse.demo.orders import OrderChunk
-from shopscope.warehouse.demo.params import DemoParams
+from shopscope.warehouse.demo.params import DemoParams, PlantedParams
+from shopscope.warehouse.demo.planted import StockPlant, stock_plant
 from shopscope.warehouse.demo.timeline import US_PER_DAY, Timeline
 
 __all__ = ["LOCATIONS", "DemandLedger", "inventory_tables"]
@@ -73,8 +74,14 @@ def inventory_tables(
     timeline: Timeline,
     *,
     block_days: int = 60,
+    planted: PlantedParams | None = None,
+    record: dict[str, str] | None = None,
 ) -> Iterator[pa.Table]:
-    """Simulate stock and yield ``inventory`` tables, ``block_days`` days at a time."""
+    """Simulate stock and yield ``inventory`` tables, ``block_days`` days at a time.
+
+    With ``planted``, the stock-out situation of :mod:`~shopscope.warehouse.demo.planted` is
+    planted; the SKUs involved are written to ``record`` (``at_risk``, ``control``).
+    """
     demand = ledger.matrix().copy()
     n = catalog.n
     rank = np.argsort(np.argsort(-catalog.popularity))
@@ -107,11 +114,18 @@ def inventory_tables(
     hand_block: list[IntArray] = []
     order_block: list[IntArray] = []
     first_day = 0
+    plant = stock_plant(catalog.popularity, sku, loc, timeline.days, planted) if planted else None
+    frozen = np.zeros(m, bool)
+    if plant is not None and record is not None:
+        record["at_risk"] = str(catalog.sku_list[sku[plant.at_risk]])
+        record["control"] = str(catalog.sku_list[sku[plant.control]])
     for d in range(timeline.days):
         on_hand += arrivals[d]
         on_order -= arrivals[d]
+        if plant is not None and planted is not None and d == plant.first_day:
+            _plant_stock(plant, planted, dem, lead, on_hand, on_order, arrivals, frozen)
         on_hand = np.maximum(on_hand - dem[:, d], 0)
-        trigger = on_hand + on_order <= reorder
+        trigger = (on_hand + on_order <= reorder) & ~frozen
         arrivals[d + lead_days[trigger], cols[trigger]] += qty[trigger]
         on_order += np.where(trigger, qty, 0)
         hand_block.append(on_hand.copy())
@@ -133,3 +147,25 @@ def inventory_tables(
             )
             first_day += nd
             hand_block, order_block = [], []
+
+
+def _plant_stock(
+    plant: StockPlant,
+    params: PlantedParams,
+    dem: IntArray,
+    lead: npt.NDArray[np.float64],
+    on_hand: IntArray,
+    on_order: IntArray,
+    arrivals: IntArray,
+    frozen: npt.NDArray[np.bool_],
+) -> None:
+    """Stop reordering two SKUs; leave ``cover_days`` (at risk) or lead + 30 days (control)."""
+    d = plant.first_day
+    for col, cover in ((plant.at_risk, params.cover_days), (plant.control, None)):
+        rest = dem[col, d:].clip(min=0)
+        recent = max(float(rest.mean()), 0.1)
+        days_left = cover if cover is not None else float(lead[col]) + 30.0
+        on_hand[col] = int(rest.sum()) + int(np.ceil(days_left * recent))
+        on_order[col] = 0
+        arrivals[d:, col] = 0
+        frozen[col] = True

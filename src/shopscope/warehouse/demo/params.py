@@ -26,6 +26,7 @@ __all__ = [
     "FunnelParams",
     "GammaGammaParams",
     "OrderParams",
+    "PlantedParams",
     "PromotionRule",
     "SeasonalityParams",
     "SizePreset",
@@ -317,6 +318,16 @@ class FunnelParams:
 
 
 @dataclass(frozen=True)
+class PlantedParams:
+    """How strong each planted situation is (``warehouse/demo/planted.py``)."""
+
+    window_days: int = 28
+    roas_factor: float = 1.8
+    cover_days: float = 4.0
+    vip_quiet_days: int = 120
+
+
+@dataclass(frozen=True)
 class DemoParams:
     """Every ground-truth parameter of the demo store (see ``docs/demo-store.md``)."""
 
@@ -327,6 +338,7 @@ class DemoParams:
     orders: OrderParams = field(default_factory=OrderParams)
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
     funnel: FunnelParams = field(default_factory=FunnelParams)
+    planted: PlantedParams = field(default_factory=PlantedParams)
     depots: tuple[Depot, ...] = (
         Depot("london", 51.5074, -0.1278, "GB", "uk_warehouse", 0.50),
         Depot("manchester", 53.4808, -2.2426, "GB", "uk_warehouse", 0.28),

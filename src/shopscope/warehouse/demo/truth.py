@@ -16,6 +16,7 @@ from shopscope.warehouse.demo.columns import canonical_table
 from shopscope.warehouse.demo.customers import DEVICES
 from shopscope.warehouse.demo.marketing import PaidPlan
 from shopscope.warehouse.demo.params import DemoParams
+from shopscope.warehouse.demo.planted import Planted
 from shopscope.warehouse.demo.timeline import Timeline
 
 __all__ = ["RunFacts", "truth_table"]
@@ -44,7 +45,12 @@ def _day(timeline: Timeline, index: int) -> str:
 
 
 def truth_table(
-    params: DemoParams, timeline: Timeline, plan: PaidPlan, catalog: Catalog, facts: RunFacts
+    params: DemoParams,
+    timeline: Timeline,
+    plan: PaidPlan,
+    catalog: Catalog,
+    facts: RunFacts,
+    planted: Planted | None = None,
 ) -> pa.Table:
     """Build the ``demo_truth`` rows."""
     rows: list[Row] = [
@@ -159,6 +165,8 @@ def truth_table(
         ("support", "ticket_rate", "", params.ticket_rate, "per sale order, before adjustments"),
         ("support", "presale_ticket_rate", "", params.presale_ticket_rate, "per order"),
     ]
+    if planted is not None:
+        rows += planted.truth_rows(params.planted)
     return canonical_table(
         "demo_truth",
         {
