@@ -66,6 +66,7 @@ _COMMAND_MODULES = (
     "data",
     "insight",
     "retention",
+    "supply",
     "storefront",
     "assist",
 )
