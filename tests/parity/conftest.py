@@ -219,6 +219,12 @@ def synthetic_shop(seed: int = SEED) -> dict[str, pa.Table]:
             else None
             for c, s in zip(created, tk_status, strict=True)
         ],
+        "first_response_at": [
+            c + timedelta(microseconds=int(rng.integers(1, 86_400 * 1_000_000)))
+            if s != "open"
+            else None
+            for c, s in zip(created, tk_status, strict=True)
+        ],
     }
 
     raw: dict[str, dict[str, list[Any]]] = {

@@ -67,6 +67,7 @@ _COMMAND_MODULES = (
     "insight",
     "retention",
     "supply",
+    "supply_ops",
     "storefront",
     "assist",
 )
