@@ -15,6 +15,7 @@ from shopscope.retention.clv import (
     BGNBD,
     ConvergenceError,
     GammaGamma,
+    ModifiedBGNBD,
     ParetoNBD,
     customer_lifetime_value,
 )
@@ -164,3 +165,43 @@ def test_all_zero_repeat_purchases_is_a_clear_error(
     with pytest.raises(ConvergenceError, match="do not identify") as info:
         model_cls().fit(np.zeros(50), np.zeros(50), np.linspace(10, 40, 50))
     assert isinstance(info.value, ShopscopeError)
+
+
+@pytest.fixture(scope="module")
+def modified() -> ModifiedBGNBD:
+    x, t_x, T, _ = _simulate(600, seed=7)
+    return ModifiedBGNBD().fit(x, t_x, T)
+
+
+@settings(max_examples=40, deadline=None)
+@given(c=customers, t=st.floats(0.0, 100.0), dt=st.floats(0.0, 50.0))
+def test_mbgnbd_alive_in_unit_interval_and_expectations_non_decreasing(
+    modified: ModifiedBGNBD, c: tuple[float, float, float], t: float, dt: float
+) -> None:
+    p = float(modified.probability_alive(*c))
+    assert 0.0 <= p <= 1.0
+    e0, e1 = modified.expected_purchases([t, t + dt])
+    assert 0.0 <= e0 <= e1 + 1e-9
+    c0 = float(modified.conditional_expected_purchases(t, *c))
+    c1 = float(modified.conditional_expected_purchases(t + dt, *c))
+    assert np.isfinite(c0) and 0.0 <= c0 <= c1 + 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=st.lists(st.integers(0, 30), min_size=1, max_size=20),
+    months=st.integers(1, 36),
+    discount=st.floats(0.0, 0.2),
+)
+def test_clv_non_negative_and_non_increasing_in_discount(
+    fitted: tuple[BGNBD, ParetoNBD, GammaGamma], x: list[int], months: int, discount: float
+) -> None:
+    bg, _, gg = fitted
+    xa = np.asarray(x, dtype=np.float64)
+    T = np.full(xa.size, 40.0)
+    t_x = np.where(xa > 0, 30.0, 0.0)
+    m = np.where(xa > 0, 35.0, 0.0)
+    clv = customer_lifetime_value(bg, gg, xa, t_x, T, m, months=months, monthly_discount=discount)
+    undiscounted = customer_lifetime_value(bg, gg, xa, t_x, T, m, months=months, monthly_discount=0)
+    assert np.all(np.isfinite(clv)) and np.all(clv >= 0)
+    assert np.all(clv <= undiscounted + 1e-9)

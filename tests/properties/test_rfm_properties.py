@@ -75,7 +75,7 @@ def shop_wh() -> Iterator[Warehouse]:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(shop=shops, bins=st.sampled_from([3, 5]), cut=st.integers(min_value=1, max_value=300))
 def test_rfm_invariants(shop_wh: Warehouse, shop: list[Any], bins: int, cut: int) -> None:

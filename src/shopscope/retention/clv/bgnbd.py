@@ -13,14 +13,16 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from shopscope.retention.clv._mle import (
     FloatArray,
     MLEModel,
     as_rfm,
     as_weights,
+    collapse_rows,
     fit_mle,
+    warm_start,
 )
 
 __all__ = ["BGNBD"]
@@ -62,6 +64,52 @@ class BGNBD(MLEModel):
         out: FloatArray = a1 + np.logaddexp(a2, a3)
         return out
 
+    @staticmethod
+    def _score(
+        theta: FloatArray,
+        x: FloatArray,
+        t_x: FloatArray,
+        T: FloatArray,
+        groups: tuple[FloatArray, npt.NDArray[np.intp]] | None = None,
+    ) -> tuple[FloatArray, list[FloatArray]]:
+        """Log-likelihood and its partial derivatives in ``(r, α, a, b)``.
+
+        With ``ℓ = A1 + log(e^A2 + e^A3)`` and the weights ``w2 = e^(A2−ℓ+A1)``,
+        ``w3 = 1 − w2`` of the two terms, each derivative is that of ``A1`` plus the weighted
+        derivatives of ``A2`` and ``A3``; ``∂ log B(p, q)/∂p = ψ(p) − ψ(p + q)``. Every special
+        function depends on ``x`` only, so it is evaluated once per distinct ``x`` (a few dozen
+        values) and gathered; per customer only logarithms and exponentials remain.
+        """
+        r, alpha, a, b = theta
+        ux, inv = groups if groups is not None else np.unique(x, return_inverse=True)
+        buyer_u = ux > 0
+        xm = np.where(buyer_u, ux, 1.0)
+        lb = betaln(a, b)
+        # per distinct x
+        g_a1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+        g_b2 = betaln(a, b + ux) - lb
+        g_b3 = np.where(buyer_u, betaln(a + 1, b + xm - 1) - lb, -np.inf)
+        psi_ab = digamma(a + b)
+        psi_abx = digamma(a + b + ux)
+        g_dr = digamma(r + ux) - digamma(r) + np.log(alpha)
+        g_da2 = psi_ab - psi_abx
+        g_da3 = digamma(a + 1) - psi_abx - digamma(a) + psi_ab
+        g_db2 = digamma(b + ux) - psi_abx - digamma(b) + psi_ab
+        g_db3 = np.where(buyer_u, digamma(b + xm - 1) - psi_abx - digamma(b) + psi_ab, 0.0)
+        # per customer
+        rx = r + x
+        la_T, la_tx = np.log(alpha + T), np.log(alpha + t_x)
+        a2 = g_b2[inv] - rx * la_T
+        a3 = g_b3[inv] - rx * la_tx
+        mix = np.logaddexp(a2, a3)
+        w2 = np.exp(a2 - mix)
+        w3 = 1.0 - w2
+        d_r = g_dr[inv] - w2 * la_T - w3 * la_tx
+        d_alpha = r / alpha - rx * (w2 / (alpha + T) + w3 / (alpha + t_x))
+        d_a = w2 * g_da2[inv] + w3 * g_da3[inv]
+        d_b = w2 * g_db2[inv] + w3 * g_db3[inv]
+        return g_a1[inv] + mix, [d_r, d_alpha, d_a, d_b]
+
     def fit(
         self,
         x: npt.ArrayLike,
@@ -80,13 +128,17 @@ class BGNBD(MLEModel):
             No finite optimum (e.g. no customer has a repeat purchase).
         """
         xa, ta, Ta = as_rfm(x, t_x, T, fitting=True)
-        w = as_weights(weights, xa.size)
+        (xa, ta, Ta), w = collapse_rows((xa, ta, Ta), as_weights(weights, xa.size))
+        groups = np.unique(xa, return_inverse=True)
         self._result = fit_mle(
             "BG/NBD",
             self.names,
             lambda th: self._loglik(th, xa, ta, Ta),
             w,
-            start=(1.0, float(np.average(Ta, weights=w)) / 4, 1.0, 1.0),
+            start=warm_start(
+                self, (xa, ta, Ta), w, (1.0, float(np.average(Ta, weights=w)) / 4, 1.0, 1.0)
+            ),
+            score=lambda th: self._score(th, xa, ta, Ta, groups),
         )
         return self
 

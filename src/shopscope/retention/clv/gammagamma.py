@@ -10,16 +10,29 @@ the purchase process.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from shopscope.errors import InvalidInputError
-from shopscope.retention.clv._mle import FloatArray, MLEModel, as_weights, fit_mle
+from shopscope.retention.clv._mle import (
+    FloatArray,
+    MLEModel,
+    as_weights,
+    collapse_rows,
+    fit_mle,
+    warm_start,
+)
 
-__all__ = ["GammaGamma", "TransactionModel", "customer_lifetime_value"]
+__all__ = [
+    "GammaGamma",
+    "TransactionModel",
+    "customer_lifetime_value",
+    "discounted_expected_purchases",
+]
 
 
 def _as_spend(
@@ -45,6 +58,23 @@ def _as_spend(
             "Drop customers whose repeat purchases have no positive value."
         )
     return xa.astype(np.float64), ma.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Data constants of the Gamma-Gamma likelihood (computed once per fit)."""
+
+    ux: FloatArray
+    inv: npt.NDArray[np.intp]
+    xm: FloatArray
+    log_m: FloatArray
+    log_xm: FloatArray
+
+    @classmethod
+    def of(cls, x: FloatArray, m: FloatArray) -> _Prepared:
+        ux, inv = np.unique(x, return_inverse=True)
+        xm = x * m
+        return cls(ux, inv, xm, np.log(m), np.log(xm))
 
 
 class GammaGamma(MLEModel):
@@ -78,6 +108,34 @@ class GammaGamma(MLEModel):
         )
         return out
 
+    @staticmethod
+    def _score(
+        theta: FloatArray,
+        x: FloatArray,
+        m: FloatArray,
+        prepared: _Prepared | None = None,
+    ) -> tuple[FloatArray, list[FloatArray]]:
+        """Log density and its partial derivatives in ``(p, q, γ)``.
+
+        The Gamma and digamma functions depend on ``x`` only: evaluated once per distinct
+        ``x``; ``log z̄``, ``log x`` and ``x z̄`` are data constants, computed once per fit.
+        """
+        p, q, g = theta
+        d = prepared if prepared is not None else _Prepared.of(x, m)
+        pux = p * d.ux
+        g_norm = gammaln(pux + q) - gammaln(pux) - gammaln(q) + q * np.log(g)
+        psi_pxq = digamma(pux + q)
+        g_dp = psi_pxq - digamma(pux)
+        g_dq = psi_pxq - digamma(q) + np.log(g)
+        px = p * x
+        gxm = g + d.xm
+        log_gxm = np.log(gxm)
+        ll = g_norm[d.inv] - d.log_m + px * (d.log_xm - log_gxm) - q * log_gxm
+        d_p = x * (g_dp[d.inv] + d.log_xm - log_gxm)
+        d_q = g_dq[d.inv] - log_gxm
+        d_g = q / g - (px + q) / gxm
+        return ll, [d_p, d_q, d_g]
+
     def fit(
         self,
         x: npt.ArrayLike,
@@ -96,13 +154,15 @@ class GammaGamma(MLEModel):
             No finite optimum.
         """
         xa, ma = _as_spend(x, monetary, fitting=True)
-        w = as_weights(weights, xa.size)
+        (xa, ma), w = collapse_rows((xa, ma), as_weights(weights, xa.size))
+        prepared = _Prepared.of(xa, ma)
         self._result = fit_mle(
             "Gamma-Gamma",
             self.names,
             lambda th: self._loglik(th, xa, ma),
             w,
-            start=(1.0, 1.0, float(np.average(ma, weights=w))),
+            score=lambda th: self._score(th, xa, ma, prepared),
+            start=warm_start(self, (xa, ma), w, (1.0, 1.0, float(np.average(ma, weights=w)))),
         )
         return self
 
@@ -170,20 +230,50 @@ def customer_lifetime_value(
     .. [1] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: Using Iso-Value
        Curves for Customer Base Analysis. *Journal of Marketing Research* 42(4), 415-430.
     """
+    spend = spend_model.conditional_expected_spend(x, monetary)
+    discounted = discounted_expected_purchases(
+        transactions_model,
+        x,
+        t_x,
+        T,
+        months=months,
+        monthly_discount=monthly_discount,
+        time_unit_per_month=time_unit_per_month,
+    )
+    out: FloatArray = spend * discounted
+    return out
+
+
+def discounted_expected_purchases(
+    transactions_model: TransactionModel,
+    x: npt.ArrayLike,
+    t_x: npt.ArrayLike,
+    T: npt.ArrayLike,
+    *,
+    months: int = 12,
+    monthly_discount: float = 0.01,
+    time_unit_per_month: float = 4.345,
+) -> FloatArray:
+    """``Σ_{m=1..M} (E[Y(m·u)] − E[Y((m−1)·u)]) / (1 + d)^m``: CLV per unit of spend.
+
+    Raises
+    ------
+    InvalidInputError
+        ``months < 1``, a negative discount or a non-positive ``time_unit_per_month``.
+    """
     if months < 1 or monthly_discount < 0 or time_unit_per_month <= 0:
         raise InvalidInputError(
             f"months={months}, monthly_discount={monthly_discount}, "
             f"time_unit_per_month={time_unit_per_month}: need months >= 1, discount >= 0 and "
             "a positive number of time units per month."
         )
-    spend = spend_model.conditional_expected_spend(x, monetary)
-    total = np.zeros(np.shape(spend))
     previous = transactions_model.conditional_expected_purchases(0.0, x, t_x, T)
+    total = np.zeros(np.shape(previous))
     for m in range(1, months + 1):
         current = transactions_model.conditional_expected_purchases(
             m * time_unit_per_month, x, t_x, T
         )
-        total = total + spend * (current - previous) / (1 + monthly_discount) ** m
+        total = total + (current - previous) / (1 + monthly_discount) ** m
         previous = current
     out: FloatArray = total
     return out

@@ -20,6 +20,7 @@ from shopscope.retention.clv._mle import (
     MLEModel,
     as_rfm,
     as_weights,
+    collapse_rows,
     fit_mle,
 )
 
@@ -46,17 +47,38 @@ class ParetoNBD(MLEModel):
     fit_signature = "fit(x, t_x, T)"
 
     @staticmethod
-    def _log_a0(theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+    def _log_term(
+        n: FloatArray, second: FloatArray | float, big: float, small: float, t: FloatArray
+    ) -> FloatArray:
+        """``log[₂F₁(n, b; n+1; z) / (big + t)^n]`` with ``z = (big − small)/(big + t)``.
+
+        Evaluated through the Pfaff transformation ``₂F₁(n, b; n+1; z) = (1 − z)^(−b)
+        ₂F₁(1, b; n+1; z/(z − 1))``: when one of α, β is much larger than the other ``z`` is
+        close to 1, where SciPy's direct series is slow (hundreds of times) and the power
+        overflows; the transformed argument is ``≤ 0`` and the ₂F₁ value positive (Euler's
+        integral, ``n + 1 > b > 0``), so its logarithm is safe.
+        """
+        log_one_minus_z = np.log(small + t) - np.log(big + t)
+        w = -(big - small) / (small + t)
+        out: FloatArray = (
+            -second * log_one_minus_z + np.log(hyp2f1(1.0, second, n + 1, w)) - n * np.log(big + t)
+        )
+        return out
+
+    @classmethod
+    def _log_a0(
+        cls, theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> FloatArray:
         """``log A_0`` of Fader & Hardie (2005) eq. 22 (``-inf`` when ``t_x = T``)."""
         r, alpha, s, beta = theta
         # the hypergeometric series is evaluated with the larger of α, β (note 009, eq. 22)
         if alpha >= beta:
-            big, second, diff = alpha, s + 1, alpha - beta
+            big, small, second = alpha, beta, s + 1
         else:
-            big, second, diff = beta, r + x, beta - alpha
+            big, small, second = beta, alpha, r + x
         n = r + s + x
-        l1 = np.log(hyp2f1(n, second, n + 1, diff / (big + t_x))) - n * np.log(big + t_x)
-        l2 = np.log(hyp2f1(n, second, n + 1, diff / (big + T))) - n * np.log(big + T)
+        l1 = cls._log_term(n, second, big, small, t_x)
+        l2 = cls._log_term(n, second, big, small, T)
         # A_0 = e^l1 − e^l2 with l1 ≥ l2: log A_0 = l1 + log(1 − e^(l2−l1))
         with np.errstate(divide="ignore"):
             out: FloatArray = l1 + np.log(-np.expm1(np.minimum(l2 - l1, 0.0)))
@@ -92,7 +114,7 @@ class ParetoNBD(MLEModel):
             No finite optimum.
         """
         xa, ta, Ta = as_rfm(x, t_x, T, fitting=True)
-        w = as_weights(weights, xa.size)
+        (xa, ta, Ta), w = collapse_rows((xa, ta, Ta), as_weights(weights, xa.size))
         scale = float(np.average(Ta, weights=w))
         self._result = fit_mle(
             "Pareto/NBD",

@@ -27,6 +27,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from shopscope.errors import InvalidInputError
@@ -35,7 +36,7 @@ from shopscope.insight.definitions import REVERSAL_STATUSES
 if TYPE_CHECKING:
     from shopscope.warehouse.connection import Warehouse
 
-__all__ = ["TimeUnit", "rfm_summary"]
+__all__ = ["TimeUnit", "rfm_summary", "rfm_summary_table"]
 
 TimeUnit = Literal["day", "week"]
 """The unit of ``t_x`` and ``T``."""
@@ -50,6 +51,21 @@ def rfm_summary(
     observation_end: dt.date | None = None,
     time_unit: TimeUnit = "week",
 ) -> pa.Table:
+    """:func:`rfm_summary_table`, executed (a pyarrow table sorted by ``customer_id``)."""
+    expr = rfm_summary_table(
+        wh, calibration_end=calibration_end, observation_end=observation_end, time_unit=time_unit
+    )
+    table: pa.Table = expr.to_pyarrow()
+    return table
+
+
+def rfm_summary_table(
+    wh: Warehouse,
+    *,
+    calibration_end: dt.date,
+    observation_end: dt.date | None = None,
+    time_unit: TimeUnit = "week",
+) -> ir.Table:
     """Per-customer ``(x, t_x, T, monetary[, x_holdout])`` from the ``orders`` table.
 
     Parameters
@@ -65,7 +81,7 @@ def rfm_summary(
 
     Returns
     -------
-    pyarrow.Table
+    ibis.Table
         Columns ``customer_id, x, t_x, T, monetary`` (and ``x_holdout``), one row per non-guest
         customer with a sale order on or before ``calibration_end``, sorted by ``customer_id``.
 
@@ -120,5 +136,4 @@ def rfm_summary(
             "monetary",
             x_holdout=ibis.coalesce(joined.x_holdout, 0).cast("int64"),
         )
-    table: pa.Table = out.order_by("customer_id").to_pyarrow()
-    return table
+    return out.order_by("customer_id")

@@ -1,6 +1,7 @@
-"""When customers buy and how much: the BG/NBD and Gamma-Gamma processes.
+"""When customers buy and how much: the modified BG/NBD and Gamma-Gamma processes.
 
-For each customer (Fader, Hardie & Lee 2005, "Counting your customers the easy way")::
+For each customer (Fader, Hardie & Lee 2005, "Counting your customers the easy way", with the
+dropout after the first purchase of the MBG/NBD, Batislam et al. 2007)::
 
     lambda ~ Gamma(shape=r, rate=alpha)      purchase rate per day of operational time
     p      ~ Beta(a, b)                      dropout probability after each purchase

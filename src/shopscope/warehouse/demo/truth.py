@@ -70,6 +70,8 @@ def truth_table(
         ("clv", "bgnbd_a", "", bg.a, "Beta dropout heterogeneity a"),
         ("clv", "bgnbd_b", "", bg.b, "Beta dropout heterogeneity b"),
         ("clv", "time_unit", "", 1.0, bg.time_unit),
+        ("clv", "model", "", None, "mbgnbd: dropout possible after every purchase, the first "
+         "included (Batislam et al. 2007); bgnbd_* are its parameters"),
         ("clv", "mean_purchase_rate", "", bg.r / bg.alpha, f"purchases per {bg.time_unit}"),
         ("clv", "clock", "", None, "repeat purchases run on seasonal operational time; "
          "transactions are orders whose order_id starts with 'O' (cancelled included)"),
