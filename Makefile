@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: build the demo store in ./shopscope-data, print its status, summary and business report,
-##      and write the report as one offline HTML file (shopscope-data/report.html)
+## run: build the demo store in ./shopscope-data (with one demo user per role, passwords printed),
+##      print its status, summary and business report, write the report as one offline HTML file
+##      (shopscope-data/report.html), then serve the dashboard on http://127.0.0.1:8000
 run: install
 	$(BIN)/shopscope demo --size small --seed 42
 	$(BIN)/shopscope report
 	$(BIN)/shopscope report --format html --output shopscope-data/report.html
+	$(BIN)/shopscope serve
 
 ## test: ruff, mypy and the whole test suite (Spark parity included)
 test: install lint typecheck

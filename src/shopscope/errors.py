@@ -11,7 +11,8 @@
     ├── IngestError                     an ingest that failed and was rolled back
     ├── ConvergenceError                a model fit that found no finite optimum
     ├── NotFoundError                   a table, batch or object that is missing (LookupError)
-    └── BackendUnavailableError         an optional backend (Spark) is not installed
+    ├── BackendUnavailableError         an optional backend (Spark) is not installed
+    └── OverloadedError                 a writer that is behind; retry after ``retry_after`` s
 
 Messages say what was wrong, the offending value, what is allowed and how to fix it.
 The CLI catches :class:`ShopscopeError` once, prints ``Error: <message>`` and exits 1.
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidInputError",
     "MissingColumnsError",
     "NotFoundError",
+    "OverloadedError",
     "ShopscopeError",
     "WarehouseURLError",
 ]
@@ -76,3 +78,11 @@ class NotFoundError(ShopscopeError, LookupError):
 
 class BackendUnavailableError(ShopscopeError, ImportError):
     """An optional backend whose packages are not installed."""
+
+
+class OverloadedError(ShopscopeError):
+    """Work refused because a writer is behind; the caller should retry after ``retry_after``."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -44,9 +44,17 @@ def demo(
     end_date: Annotated[
         str | None, typer.Option(help="Last day of history, YYYY-MM-DD (default today).")
     ] = None,
+    accounts: Annotated[
+        bool,
+        typer.Option(help="Also create one web user per role and print their passwords."),
+    ] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Build the demo store (replaces the warehouse's shop data), then print status and summary."""
+    """Build the demo store (replaces the warehouse's shop data), then print status and summary.
+
+    With ``--accounts`` (the default) it also creates one user per role in the application
+    database and prints their credentials (to stderr), for ``shopscope serve``.
+    """
     from shopscope.warehouse.demo import generate_demo
 
     try:
@@ -65,6 +73,22 @@ def demo(
         result = generate_demo(wh, size=size_arg, seed=seed, end_date=end, progress=tick)
     console.print(f"Demo store ready in {wh.url} ({result.seconds:.1f} s).")
     _print_status_and_summary(fmt)
+    if accounts and wh.url.path is not None:
+        _print_demo_accounts(str(wh.url))
+
+
+def _print_demo_accounts(warehouse_url: str) -> None:
+    from rich.table import Table
+
+    from shopscope.cli.server import create_demo_accounts
+
+    made = create_demo_accounts(None, warehouse_url)
+    table = Table(title="Demo accounts for `shopscope serve` (new passwords each run)")
+    for column in ("username", "password", "role", "tier"):
+        table.add_column(column)
+    for a in made:
+        table.add_row(a.username, a.password, a.role, a.tier)
+    console.print(table)
 
 
 def _print_status_and_summary(fmt: Format) -> None:
@@ -192,13 +216,17 @@ def docs(
     check: Annotated[bool, typer.Option(help="Exit 1 if a generated doc is stale.")] = False,
     root: Annotated[Path, typer.Option(help="The docs folder.")] = Path("docs"),
 ) -> None:
-    """Regenerate docs/data-model.md and docs/reference/cli.md (or --check them)."""
+    """Regenerate docs/data-model.md, docs/reference/cli.md and api.md (or --check them)."""
     from shopscope.cli.reference import cli_reference_markdown
+    from shopscope.server import ServerSettings, create_app
+    from shopscope.server.apidoc import api_markdown
     from shopscope.warehouse.schema import data_model_markdown
 
+    app = create_app(ServerSettings(warehouse="duckdb://:memory:", appdb="sqlite://"))
     generated = {
         root / "data-model.md": data_model_markdown() + "\n",
         root / "reference" / "cli.md": cli_reference_markdown(ctx.find_root().command) + "\n",
+        root / "reference" / "api.md": api_markdown(app.openapi()),
     }
     stale = [
         path

@@ -70,6 +70,8 @@ _COMMAND_MODULES = (
     "supply_ops",
     "storefront",
     "assist",
+    "server",
+    "team",
 )
 
 

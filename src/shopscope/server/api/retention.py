@@ -1,0 +1,156 @@
+"""Retention endpoints: RFM segments and scores, customer lifetime value (BG/NBD + Gamma-Gamma)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from shopscope.errors import NotFoundError
+from shopscope.server.api.common import ERRORS, Paging, cached, json_result, list_result
+from shopscope.server.auth import Principal, require
+from shopscope.server.state import open_warehouse
+from shopscope.warehouse.connection import Warehouse
+
+__all__ = ["ClvResult", "clv_result", "router", "segments_for"]
+
+router = APIRouter(tags=["retention"], responses=ERRORS)
+WH = Annotated[Warehouse, Depends(open_warehouse)]
+Reader = Annotated[Principal, Depends(require("retention.read"))]
+AsOf = Annotated[date | None, Query(description="Score as of this day (default: after the data).")]
+Bins = Annotated[Literal[5, 3], Query(description="Score bins: 5 or 3.")]
+
+
+def segments_for(request: Request, wh: Warehouse, as_of: date | None, bins: Literal[5, 3]) -> Any:
+    """RFM segment summaries (cached)."""
+    from shopscope.retention.rfm import segment_summary
+
+    return cached(
+        request,
+        ("rfm_segments", as_of, bins),
+        lambda: segment_summary(wh, as_of=as_of, bins=bins),
+    )
+
+
+@router.get("/rfm/segments")
+def rfm_segments(
+    request: Request, wh: WH, page: Paging, p: Reader, as_of: AsOf = None, bins: Bins = 5
+) -> Response:
+    """RFM segments (Champions … Lost): customers, share, revenue and averages."""
+    rows = [dataclasses.asdict(s) for s in segments_for(request, wh, as_of, bins)]
+    return list_result(request, p, rows, page, name="rfm_segments")
+
+
+@router.get("/rfm/customers")
+def rfm_customers(
+    request: Request,
+    wh: WH,
+    page: Paging,
+    p: Reader,
+    as_of: AsOf = None,
+    bins: Bins = 5,
+    segment: Annotated[str | None, Query(max_length=64, description="Only this segment.")] = None,
+) -> Response:
+    """Customers with recency, frequency, monetary, scores and segment."""
+    from shopscope.retention.rfm import rfm_scores
+
+    table = cached(
+        request, ("rfm_scores", as_of, bins), lambda: rfm_scores(wh, as_of=as_of, bins=bins)
+    )
+    rows = table.to_pylist()
+    if segment is not None:
+        known = sorted({r["segment"] for r in rows})
+        if segment not in known:
+            raise NotFoundError(f"No segment {segment!r}; segments: {', '.join(known)}.")
+        rows = [r for r in rows if r["segment"] == segment]
+    return list_result(request, p, rows, page, name="rfm_customers")
+
+
+@dataclass(frozen=True)
+class ClvResult:
+    """BG/NBD + Gamma-Gamma fitted at ``calibration_end`` and each customer's 12-month CLV."""
+
+    calibration_end: date
+    customers: int
+    repeat_customers: int
+    purchase_model: list[dict[str, Any]]
+    spend_model: list[dict[str, Any]]
+    total_clv: float
+    table: list[dict[str, Any]]
+
+
+def clv_result(wh: Warehouse, calibration_end: date | None) -> ClvResult:
+    """Fit the CLV models on the warehouse (see ``docs/methods/clv.md``) and value customers."""
+    from shopscope.retention.clv import BGNBD, GammaGamma, customer_lifetime_value, rfm_summary
+    from shopscope.warehouse.status import shop_summary
+
+    if calibration_end is None:
+        last = shop_summary(wh).last_order
+        if last is None:
+            raise NotFoundError("No orders, so there is no customer lifetime value to estimate.")
+        calibration_end = last.date()
+    data = rfm_summary(wh, calibration_end=calibration_end)
+    ids = np.array(data.column("customer_id").to_pylist(), dtype=object)
+    x, t_x = data.column("x").to_numpy(), data.column("t_x").to_numpy()
+    big_t, monetary = data.column("T").to_numpy(), data.column("monetary").to_numpy()
+    seen = big_t > 0  # first seen on the calibration end: not observed for any time yet
+    ids, x, t_x, big_t, monetary = ids[seen], x[seen], t_x[seen], big_t[seen], monetary[seen]
+    repeat = x > 0
+    if repeat.sum() < 10:
+        raise NotFoundError(
+            f"Only {int(repeat.sum())} repeat customers up to {calibration_end}; the spend "
+            "model needs at least 10."
+        )
+    purchases = BGNBD().fit(x, t_x, big_t)
+    spend = GammaGamma().fit(x[repeat], monetary[repeat])
+    value = customer_lifetime_value(purchases, spend, x, t_x, big_t, monetary)
+    alive = purchases.probability_alive(x, t_x, big_t)
+    order = np.argsort(-value, kind="stable")
+    table = [
+        {
+            "customer_id": str(ids[i]),
+            "repeat_purchases": int(x[i]),
+            "probability_alive": float(alive[i]),
+            "clv_12m": float(value[i]),
+        }
+        for i in order
+    ]
+    return ClvResult(
+        calibration_end,
+        len(x),
+        int(repeat.sum()),
+        purchases.summary,
+        spend.summary,
+        float(value.sum()),
+        table,
+    )
+
+
+@router.get("/clv")
+def clv(
+    request: Request,
+    wh: WH,
+    _p: Reader,
+    calibration_end: Annotated[date | None, Query(description="Default: last order day.")] = None,
+) -> JSONResponse:
+    """The fitted CLV models (parameters with standard errors) and the total 12-month CLV."""
+    r = cached(request, ("clv", calibration_end), lambda: clv_result(wh, calibration_end))
+    return json_result({k: v for k, v in dataclasses.asdict(r).items() if k != "table"})
+
+
+@router.get("/clv/customers")
+def clv_customers(
+    request: Request,
+    wh: WH,
+    page: Paging,
+    p: Reader,
+    calibration_end: Annotated[date | None, Query(description="Default: last order day.")] = None,
+) -> Response:
+    """Customers by expected 12-month lifetime value, highest first."""
+    r = cached(request, ("clv", calibration_end), lambda: clv_result(wh, calibration_end))
+    return list_result(request, p, r.table, page, name="clv_customers")

@@ -1,0 +1,84 @@
+"""The daily brief engine: rules, items with filled templates, skipped rules with reasons."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from shopscope.errors import ConfigurationError, NotFoundError
+from shopscope.team.brief import Finding, build_brief, default_rules, parse_rules
+from shopscope.warehouse.connection import Warehouse
+
+
+def _rule(**over: Any) -> dict[str, Any]:
+    base = {
+        "id": "r", "provider": "open_tickets", "role": "cs_agent", "priority": "high",
+        "due_days": 0, "title_en": "Ticket {ticket_id}", "title_zh": "工单 {ticket_id}",
+    }  # fmt: skip
+    return {**base, **over}
+
+
+def test_default_rules_cover_every_tier_they_claim() -> None:
+    rules = default_rules()
+    assert {"strategic", "execution"} <= {r.tier for r in rules}
+    assert all(r.title_en and r.title_zh for r in rules)
+
+
+@pytest.mark.parametrize(
+    ("over", "exc", "match"),
+    [
+        ({"provider": "astrology"}, ConfigurationError, "known: "),
+        ({"role": "wizard"}, NotFoundError, "Unknown role 'wizard'"),
+        ({"priority": "urgent"}, ConfigurationError, "priority must be one of"),
+        ({"due_days": -1}, ConfigurationError, "due_days"),
+    ],
+)
+def test_bad_rules_are_explained(over: dict[str, Any], exc: type[Exception], match: str) -> None:
+    with pytest.raises(exc, match=match):
+        parse_rules({"rules": [_rule(**over)]})
+    with pytest.raises(ConfigurationError, match="defined twice"):
+        parse_rules({"rules": [_rule(), _rule()]})
+    with pytest.raises(ConfigurationError, match="lacks title_zh"):
+        parse_rules({"rules": [{k: v for k, v in _rule().items() if k != "title_zh"}]})
+
+
+def test_demo_brief_items_have_owner_evidence_and_due_date(demo_wh: Warehouse) -> None:
+    brief = build_brief(demo_wh)
+    assert brief.as_of == date(2026, 6, 30)
+    assert brief.skipped == ()
+    listing = [i for i in brief.items if i.rule == "fix_listing"]
+    assert listing and all(i.role == "content_editor" and i.tier == "execution" for i in listing)
+    assert all(i.due == date(2026, 7, 3) for i in listing)
+    problems = [i.evidence["problems"] for i in listing]
+    assert problems == sorted(problems, reverse=True)  # most problems first
+    tickets = [i for i in brief.items if i.rule == "answer_ticket"]
+    pending = demo_wh.duckdb.execute(
+        "SELECT count(*) FROM tickets WHERE status IN ('open', 'pending') "
+        "AND created_at <= TIMESTAMP '2026-06-30 00:00:00'"
+    ).fetchone()
+    assert pending is not None and len(tickets) == pending[0]
+    for item in brief.items:
+        assert "{" not in item.title_en + item.title_zh and item.link.startswith("/")
+
+
+def test_brief_on_an_empty_warehouse_says_why_each_rule_is_skipped(wh: Warehouse) -> None:
+    brief = build_brief(wh, as_of=date(2026, 6, 30))
+    reasons = {s.rule: s.reason for s in brief.skipped}
+    assert {"revenue_movement", "kpi_anomaly"} <= set(reasons)
+    assert all(reasons.values())
+    assert brief.items == ()
+
+
+def test_template_fields_the_provider_lacks_are_reported(demo_wh: Warehouse) -> None:
+    rules = parse_rules({"rules": [_rule(title_en="Ticket {colour}")]})
+    brief = build_brief(demo_wh, rules=rules)
+    assert brief.items == () and "{colour}" in brief.skipped[0].reason
+
+
+def test_fingerprint_changes_only_when_evidence_changes_materially() -> None:
+    a = Finding("k", {}, {"value": 100.0, "n": 3})
+    assert a.fingerprint() == Finding("k", {}, {"value": 100.4, "n": 3}).fingerprint()
+    assert a.fingerprint() != Finding("k", {}, {"value": 130.0, "n": 3}).fingerprint()
+    assert a.fingerprint() != Finding("k", {}, {"value": 100.0, "n": 4}).fingerprint()
