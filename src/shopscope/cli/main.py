@@ -65,6 +65,7 @@ def _root(
 _COMMAND_MODULES = (
     "data",
     "insight",
+    "conversion",
     "retention",
     "supply",
     "supply_ops",
