@@ -82,3 +82,32 @@ def test_fingerprint_changes_only_when_evidence_changes_materially() -> None:
     assert a.fingerprint() == Finding("k", {}, {"value": 100.4, "n": 3}).fingerprint()
     assert a.fingerprint() != Finding("k", {}, {"value": 130.0, "n": 3}).fingerprint()
     assert a.fingerprint() != Finding("k", {}, {"value": 100.0, "n": 4}).fingerprint()
+
+
+def test_brief_finds_the_planted_situations_and_spares_the_controls(demo_wh: Warehouse) -> None:
+    """Precision and recall of the brief on the demo store's planted situations.
+
+    Planted (demo_truth domain 'planted' and 'experiment'): a VIP falling silent, a SKU about to
+    stock out, the running A/B test. Controls: an active VIP and a well-stocked popular SKU.
+    """
+    truth = dict(
+        ((r[0], r[1]), r[2])
+        for r in demo_wh.duckdb.execute(
+            "SELECT name, key, coalesce(text, '') FROM demo_truth "
+            "WHERE domain = 'planted' OR (domain = 'experiment' AND name = 'experiment_id')"
+        ).fetchall()
+    )
+    keys = {name: key or text for (name, key), text in truth.items()}
+    planted = {
+        f"vip:{keys['vip_at_risk']}",
+        f"restock:{keys['stockout_risk']}:uk_warehouse",
+        f"experiment:{keys['experiment_id']}",
+    }
+    controls = {f"vip:{keys['vip_control']}", f"restock:{keys['stock_control']}:uk_warehouse"}
+    raised = {i.key for i in build_brief(demo_wh).items}
+    hits, false_alarms = planted & raised, controls & raised
+    recall = len(hits) / len(planted)
+    precision = len(hits) / max(len(hits) + len(false_alarms), 1)
+    print(f"brief on the demo store: recall {recall:.2f}, precision {precision:.2f}")
+    assert recall == 1.0, planted - raised
+    assert precision == 1.0, false_alarms
