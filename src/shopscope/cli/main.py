@@ -66,6 +66,7 @@ _COMMAND_MODULES = (
     "data",
     "insight",
     "conversion",
+    "acquisition",
     "retention",
     "supply",
     "supply_ops",
@@ -73,6 +74,7 @@ _COMMAND_MODULES = (
     "assist",
     "server",
     "team",
+    "tasks",
 )
 
 
