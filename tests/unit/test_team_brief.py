@@ -87,8 +87,9 @@ def test_fingerprint_changes_only_when_evidence_changes_materially() -> None:
 def test_brief_finds_the_planted_situations_and_spares_the_controls(demo_wh: Warehouse) -> None:
     """Precision and recall of the brief on the demo store's planted situations.
 
-    Planted (demo_truth domain 'planted' and 'experiment'): a VIP falling silent, a SKU about to
-    stock out, the running A/B test. Controls: an active VIP and a well-stocked popular SKU.
+    Planted (demo_truth domain 'planted' and 'experiment'): a paid channel whose ROAS falls, a
+    VIP falling silent, a SKU about to stock out, the running A/B test. Controls: the other paid
+    channels, an active VIP and a well-stocked popular SKU.
     """
     truth = dict(
         ((r[0], r[1]), r[2])
@@ -99,11 +100,18 @@ def test_brief_finds_the_planted_situations_and_spares_the_controls(demo_wh: War
     )
     keys = {name: key or text for (name, key), text in truth.items()}
     planted = {
+        f"roas:{keys['roas_drop']}",
         f"vip:{keys['vip_at_risk']}",
         f"restock:{keys['stockout_risk']}:uk_warehouse",
         f"experiment:{keys['experiment_id']}",
     }
     controls = {f"vip:{keys['vip_control']}", f"restock:{keys['stock_control']}:uk_warehouse"}
+    controls |= {
+        f"roas:{r[0]}"
+        for r in demo_wh.duckdb.execute(
+            "SELECT key FROM demo_truth WHERE domain = 'planted' AND name = 'roas_control'"
+        ).fetchall()
+    }
     raised = {i.key for i in build_brief(demo_wh).items}
     hits, false_alarms = planted & raised, controls & raised
     recall = len(hits) / len(planted)
