@@ -44,6 +44,7 @@ class BGNBD(MLEModel):
     """
 
     names = ("r", "alpha", "a", "b")
+    label = "BG/NBD"
 
     fit_signature = "fit(x, t_x, T)"
 
@@ -131,7 +132,7 @@ class BGNBD(MLEModel):
         (xa, ta, Ta), w = collapse_rows((xa, ta, Ta), as_weights(weights, xa.size))
         groups = np.unique(xa, return_inverse=True)
         self._result = fit_mle(
-            "BG/NBD",
+            self.label,
             self.names,
             lambda th: self._loglik(th, xa, ta, Ta),
             w,

@@ -11,30 +11,22 @@ store's purchase process is this one (see ``docs/methods/clv.md``).
 
 from __future__ import annotations
 
-from typing import Self
-
 import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from shopscope.retention.clv._mle import (
-    FloatArray,
-    MLEModel,
-    as_rfm,
-    as_weights,
-    collapse_rows,
-    fit_mle,
-    warm_start,
-)
+from shopscope.retention.clv._mle import FloatArray, as_rfm
+from shopscope.retention.clv.bgnbd import BGNBD
 
 __all__ = ["ModifiedBGNBD"]
 
 
-class ModifiedBGNBD(MLEModel):
+class ModifiedBGNBD(BGNBD):
     """Modified beta-geometric/NBD model (MBG/NBD).
 
     Fitted attributes: ``params_`` (``r, alpha, a, b``), ``log_likelihood_``,
-    ``standard_errors_``.
+    ``standard_errors_``. Fitting and ``probability_alive`` are BG/NBD's; the likelihood, its
+    score, the death odds and the expectations are the modified model's.
 
     References
     ----------
@@ -45,9 +37,7 @@ class ModifiedBGNBD(MLEModel):
        of Research in Marketing* 25(3), 225-226.
     """
 
-    names = ("r", "alpha", "a", "b")
-
-    fit_signature = "fit(x, t_x, T)"
+    label = "MBG/NBD"
 
     @staticmethod
     def _loglik(theta: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
@@ -100,38 +90,6 @@ class ModifiedBGNBD(MLEModel):
         d_b = db_head + w2 * g_db2[inv] + w3 * g_db3[inv]
         return g_head[inv] + mix, [d_r, d_alpha, d_a, d_b]
 
-    def fit(
-        self,
-        x: npt.ArrayLike,
-        t_x: npt.ArrayLike,
-        T: npt.ArrayLike,
-        *,
-        weights: npt.ArrayLike | None = None,
-    ) -> Self:
-        """Fit by maximum likelihood; ``weights`` counts identical ``(x, t_x, T)`` rows.
-
-        Raises
-        ------
-        InvalidInputError
-            Empty or invalid summaries.
-        ConvergenceError
-            No finite optimum (e.g. no customer has a repeat purchase).
-        """
-        xa, ta, Ta = as_rfm(x, t_x, T, fitting=True)
-        (xa, ta, Ta), w = collapse_rows((xa, ta, Ta), as_weights(weights, xa.size))
-        groups = np.unique(xa, return_inverse=True)
-        self._result = fit_mle(
-            "MBG/NBD",
-            self.names,
-            lambda th: self._loglik(th, xa, ta, Ta),
-            w,
-            start=warm_start(
-                self, (xa, ta, Ta), w, (1.0, float(np.average(Ta, weights=w)) / 4, 1.0, 1.0)
-            ),
-            score=lambda th: self._score(th, xa, ta, Ta, groups),
-        )
-        return self
-
     def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
         """Unconditional ``E[X(t)] = b/(a−1) [1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))]``.
 
@@ -149,14 +107,6 @@ class ModifiedBGNBD(MLEModel):
         out: FloatArray = (
             np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )
-        return out
-
-    def probability_alive(
-        self, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        """``P(alive) = 1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`` (Batislam et al. 2007, A.5)."""
-        xa, ta, Ta = as_rfm(x, t_x, T)
-        out: FloatArray = expit(-self._log_death_odds(xa, ta, Ta))
         return out
 
     def conditional_expected_purchases(
