@@ -221,7 +221,6 @@ def route(
 ) -> None:
     """Plan delivery routes (PyVRP) for a day's orders, or solve a benchmark instance."""
     from shopscope.supply import routing as r
-    from shopscope.supply.routing.deliveries import clock
 
     if instance is not None:
         res = r.solve_instance(instance, time_limit=time_limit, seed=seed)
@@ -296,20 +295,7 @@ def route(
     if stops:
         emit(rows, fmt, title=f"Manifest {the_day}", document=result)
         return
-    summary = [
-        {
-            "vehicle": v.vehicle,
-            "depot": v.depot,
-            "stops": len(v.stops),
-            "load": v.load,
-            "capacity": v.capacity,
-            "distance_km": round(v.distance, 3),
-            "start": clock(v.start),
-            "end": clock(v.end),
-            "late_stops": sum(1 for s in v.stops if s.late_by > 0),
-        }
-        for v in plan.routes
-    ]
+    summary = result.vehicles()
     emit(summary, fmt, title=f"Routes {the_day}", document=result)
 
 

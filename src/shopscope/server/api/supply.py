@@ -316,23 +316,8 @@ def routes_for(request: Request, wh: Warehouse, day: date | None) -> Any:
 
 def routes_summary(result: Any) -> dict[str, Any]:
     """Totals, one row per vehicle, the manifest and what could not be routed."""
-    from shopscope.supply.routing.deliveries import clock
-
     plan = result.plan
-    vehicles = [
-        {
-            "vehicle": v.vehicle,
-            "depot": v.depot,
-            "stops": len(v.stops),
-            "load": v.load,
-            "capacity": v.capacity,
-            "distance_km": round(v.distance, 3),
-            "start": clock(v.start),
-            "end": clock(v.end),
-            "late_stops": sum(1 for s in v.stops if s.late_by > 0),
-        }
-        for v in plan.routes
-    ]
+    vehicles = result.vehicles()
     totals = {
         "stops": plan.stops,
         "vehicles_used": plan.vehicles_used,

@@ -69,6 +69,23 @@ class DeliveryPlan:
         """Per-stop manifest rows with clock times (``HH:MM``) and coordinates."""
         return manifest_rows(self.plan, coords=lambda j: self.stop_coords[j], clock=clock)
 
+    def vehicles(self) -> list[dict[str, object]]:
+        """One row per vehicle: depot, stops, load against capacity, distance, times, lateness."""
+        return [
+            {
+                "vehicle": v.vehicle,
+                "depot": v.depot,
+                "stops": len(v.stops),
+                "load": v.load,
+                "capacity": v.capacity,
+                "distance_km": round(v.distance, 3),
+                "start": clock(v.start),
+                "end": clock(v.end),
+                "late_stops": sum(1 for s in v.stops if s.late_by > 0),
+            }
+            for v in self.plan.routes
+        ]
+
 
 def clock(seconds: int) -> str:
     """Seconds after midnight as ``HH:MM`` (``+1d`` past midnight)."""
