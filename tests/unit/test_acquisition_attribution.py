@@ -193,3 +193,17 @@ def test_no_conversions_is_a_zero_result(wh) -> None:
     report = attribution_report(wh)
     assert report.stats.attributed_conversions == 0
     assert all(c.conversions == 0 and c.value == 0 for c in report.credits)
+
+
+def test_attribution_over_a_date_range_counts_only_paths_ending_in_it(demo_wh):
+    """Regression: a period used to fail subtracting the lookback from its start."""
+    from datetime import date
+
+    from shopscope.acquisition import attribution_report
+    from shopscope.insight.periods import DateRange
+
+    whole = attribution_report(demo_wh, models=("last",))
+    june = attribution_report(
+        demo_wh, models=("last",), period=DateRange(date(2026, 6, 1), date(2026, 6, 30))
+    )
+    assert 0 < june.stats.conversions < whole.stats.conversions

@@ -37,6 +37,10 @@ def test_user_commands(cli):
         ("ana", "user_ops", "tactical")
     ]
     assert run("user", "set-role", "ana", "category_ops").exit_code == 0
+    assert run("user", "set-email", "ana", "ana@shop.example").exit_code == 0
+    assert isinstance(
+        run("user", "set-email", "ana", "not-an-address").exception, InvalidInputError
+    )
     r = run("user", "reset-password", "ana", "--generate")
     new_password = r.stdout.strip().splitlines()[-1]
     r = run("user", "token", "ana", "--name", "etl", "--scope", "insight.read")
@@ -44,6 +48,7 @@ def test_user_commands(cli):
     db = open_appdb(url)
     with db.session() as s:
         assert accounts.get_user(s, "ana").role_key == "category_ops"
+        assert accounts.get_user(s, "ana").email == "ana@shop.example"
         assert accounts.authenticate(s, "ana", new_password) is not None
         assert accounts.authenticate(s, "ana", "a long enough password") is None
         found = accounts.find_token(s, secret)

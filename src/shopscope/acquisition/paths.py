@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import ibis
@@ -106,7 +107,7 @@ def _stream(
     conv = conversions(wh)
     if period is not None:
         # touches may start up to the lookback before the period; paths end inside it
-        lo = period.start_ts - ibis.interval(seconds=int(options.lookback_days * _DAY_SECONDS))
+        lo = period.start_ts - timedelta(seconds=int(options.lookback_days * _DAY_SECONDS))
         s = s.filter((s.started_at >= lo) & (s.started_at < period.end_ts))
         conv = conv.filter(conv.converted_at < period.end_ts)
     touches = s.select(

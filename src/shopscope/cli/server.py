@@ -1,5 +1,6 @@
 """Server commands: ``shopscope serve`` and ``shopscope user add|list|set-role|reset-password``.
 
+``shopscope user set-email`` gives a user the address task notifications go to.
 ``shopscope user demo-accounts`` creates one user per role with a printed password (what
 ``shopscope demo`` calls through :func:`create_demo_accounts`).
 """
@@ -159,6 +160,29 @@ def user_set_role(
     finally:
         db.close()
     console.print(f"{username}: {before} → {role}.")
+
+
+@user_app.command("set-email")
+def user_set_email(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    email: Annotated[str, typer.Argument(help="Address for task notifications ('' clears it).")],
+    appdb: AppdbOpt = None,
+) -> None:
+    """Set the e-mail address that task notifications go to."""
+    from shopscope.appdb import accounts, records
+
+    address = email.strip()
+    if address and (address.count("@") != 1 or address.startswith("@") or address.endswith("@")):
+        raise InvalidInputError(f"{email!r} is not an e-mail address, e.g. ana@shop.example.")
+    db = _open(appdb)
+    try:
+        with db.session() as s:
+            user = accounts.get_user(s, username)
+            user.email = address or None
+            records.audit(s, "cli", "user.set_email", target=username)
+    finally:
+        db.close()
+    console.print(f"{username}: e-mail {'set' if address else 'cleared'}.")
 
 
 @user_app.command("reset-password")

@@ -115,6 +115,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.shopscope = state
+    if settings.brief_at:
+        from shopscope.server.schedule import brief_schedule, parse_clock
+
+        hooks = state.extra.setdefault("lifespans", [])
+        assert isinstance(hooks, list)
+        hooks.append(brief_schedule(state, parse_clock(settings.brief_at)))
     install_error_handlers(app)
 
     @app.middleware("http")

@@ -46,6 +46,8 @@ class ServerSettings(BaseSettings):
     login_window_seconds: float = 900.0
     cache_seconds: float = 300.0
     live_seconds: float = 15.0
+    brief_at: str | None = None
+    """Run the daily brief and sync it into the task inbox every day at this UTC time (HH:MM)."""
     ingest_events: bool = False
     """Take real-time events (``POST /api/v1/events``); the server then holds the warehouse
     open for writing, so other processes cannot open it meanwhile (docs/events.md)."""

@@ -1,0 +1,91 @@
+"""Acquisition page through the real app: both languages, permissions, filters in the URL, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from shopscope.server.i18n import catalog
+
+URL = "/tactical/acquisition"
+ROLES = ["traffic_ops", "growth_hacker"]
+
+
+def _english_only_messages() -> set[str]:
+    en, zh = catalog("en").messages, catalog("zh").messages
+    return {v for k, v in en.items() if v != zh[k] and "{" not in v and len(v.split()) >= 2}
+
+
+def _main(html: str) -> str:
+    found = re.search(r"<main\b.*?</main>", html, flags=re.S)
+    assert found is not None
+    return found.group(0)
+
+
+def _charts(html: str) -> dict[str, dict]:
+    found = re.findall(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', html)
+    return {name: json.loads(body) for name, body in found}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("role", ROLES)
+def test_acquisition_page_renders_in_each_language(client_for, role, lang):
+    c = client_for(role)
+    c.cookies.set("shopscope_lang", lang)
+    english = _english_only_messages()
+    try:
+        r = c.get(URL)
+        assert r.status_code == 200, r.text[:300]
+        assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in r.text
+        main = _main(r.text)
+        assert "⟦" not in main, re.findall("⟦[^⟧]*⟧", main)
+        assert catalog(lang)("acq.title") in main
+        if lang == "zh":
+            leaked = sorted(m for m in english if f">{m}<" in main)
+            assert leaked == [], leaked
+    finally:
+        c.cookies.delete("shopscope_lang")
+
+
+def test_page_is_refused_without_the_permission(client_for):
+    for role in ("user_ops", "campaign_executor"):
+        r = client_for(role).get(URL)
+        assert r.status_code == 403 and 'data-code="forbidden"' in r.text
+
+
+def test_date_range_in_the_url_drives_tables_and_charts(client_for):
+    c = client_for("traffic_ops")
+    r = c.get(URL, params={"from": "2026-06-01", "to": "2026-06-30"})
+    assert r.status_code == 200
+    main = _main(r.text)
+    assert 'value="2026-06-01"' in main and 'value="2026-06-30"' in main
+    charts = _charts(r.text)
+    assert {"chart-roas-cac", "chart-attribution"} <= set(charts)
+    api = c.get("/api/v1/channels?from=2026-06-01&to=2026-06-30&limit=1000").json()["items"]
+    roas = charts["chart-roas-cac"]["data"][0]
+    assert roas["x"] == [row["channel"] for row in api]
+    assert roas["y"] == pytest.approx([row["roas"] for row in api])
+    models = {t["name"] for t in charts["chart-attribution"]["data"]}
+    assert (
+        catalog("en")("acq.model.markov") in models or catalog("zh")("acq.model.markov") in models
+    )
+    bad = c.get(URL, params={"from": "2026-06-30", "to": "2026-06-01"})
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "table", ["channels", "attribution_conversions", "attribution_revenue", "cohorts"]
+)
+def test_tables_export_as_csv_with_the_page_filters(client_for, table):
+    c = client_for("traffic_ops")
+    r = c.get(URL, params={"from": "2026-06-01", "to": "2026-06-30", "by": "day", "export": table})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows
+    if table == "channels":
+        days = {row["day"] for row in rows}
+        assert min(days) == "2026-06-01" and max(days) == "2026-06-30"
