@@ -154,3 +154,68 @@ def clv_customers(
     """Customers by expected 12-month lifetime value, highest first."""
     r = cached(request, ("clv", calibration_end), lambda: clv_result(wh, calibration_end))
     return list_result(request, p, r.table, page, name="clv_customers")
+
+
+def churn_for(request: Request, wh: Warehouse, from_date: date | None, to_date: date | None) -> Any:
+    """Churn risk between two days (cached); default: the 90 days up to the last order day."""
+    from datetime import timedelta
+
+    from shopscope.retention.churn import churn_risk
+    from shopscope.warehouse.status import shop_summary
+
+    if to_date is None:
+        last = shop_summary(wh).last_order
+        if last is None:
+            raise NotFoundError("No orders, so there is no churn risk to estimate.")
+        to_date = last.date()
+    start = from_date or to_date - timedelta(days=90)
+    return cached(
+        request,
+        ("churn", start, to_date),
+        lambda: churn_risk(wh, from_date=start, to_date=to_date, limit=None),
+    )
+
+
+@router.get("/churn")
+def churn(
+    request: Request,
+    wh: WH,
+    page: Paging,
+    p: Reader,
+    from_date: Annotated[
+        date | None, Query(alias="from", description="Earlier day (default: `to` − 90 days).")
+    ] = None,
+    to_date: Annotated[
+        date | None, Query(alias="to", description="Later day (default: last order day).")
+    ] = None,
+) -> Response:
+    """Valuable customers whose P(alive) fell between two days, by value at risk (MBG/NBD)."""
+    result = churn_for(request, wh, from_date, to_date)
+    return list_result(request, p, result.customers.to_pylist(), page, name="churn")
+
+
+@router.get("/audiences")
+def audiences(request: Request, wh: WH, page: Paging, p: Reader) -> Response:
+    """Saved audiences (save them with `shopscope audience save`)."""
+    from shopscope.retention.audiences import list_audiences
+
+    rows = [dataclasses.asdict(a) for a in list_audiences(wh)]
+    return list_result(request, p, rows, page, name="audiences")
+
+
+@router.get("/audiences/{name}/members")
+def audience_members(
+    request: Request,
+    wh: WH,
+    page: Paging,
+    p: Reader,
+    name: str,
+    opt_in_only: Annotated[
+        bool, Query(description="Only customers who agreed to marketing e-mail.")
+    ] = False,
+) -> Response:
+    """An audience's members with opt-in and location; `format=csv` for e-mail and ads tools."""
+    from shopscope.retention.audiences import export_audience
+
+    rows = export_audience(wh, name, opt_in_only=opt_in_only).to_pylist()
+    return list_result(request, p, rows, page, name=f"audience_{name}")

@@ -1,4 +1,4 @@
-"""Tactical retention page: RFM segments and customer lifetime value."""
+"""Tactical retention page: RFM segments, customer lifetime value, churn risk, audiences."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from shopscope.errors import ShopscopeError
 from shopscope.server.api.common import cached, shop_currency
-from shopscope.server.api.retention import clv_result, segments_for
+from shopscope.server.api.retention import churn_for, clv_result, segments_for
 from shopscope.server.auth import Principal, require
 from shopscope.server.i18n import catalog
 from shopscope.server.pages import NavItem
@@ -51,9 +51,23 @@ def retention(
         clv_error = None
     except ShopscopeError as exc:
         clv, clv_error = None, str(exc)
+    churn: Any
+    try:
+        churn = churn_for(request, wh, None, as_of)
+        churn_error = None
+    except ShopscopeError as exc:
+        churn, churn_error = None, str(exc)
+    from shopscope.retention.audiences import list_audiences
+
+    saved = list_audiences(wh)
+    churn_rows = churn.customers.to_pylist() if churn else []
     return render(
         request,
         "retention/retention.html",
+        churn=churn,
+        churn_rows=churn_rows[:20],
+        churn_error=churn_error,
+        audiences=saved,
         principal=p,
         segments=segments,
         rfm_chart=chart,
@@ -69,5 +83,9 @@ def retention(
             if clv
             else [],
             "clv_customers": clv.table if clv else [],
+            "churn": churn_rows,
+            "audiences": [
+                {k: v for k, v in a.__dict__.items() if k != "definition"} for a in saved
+            ],
         },
     )
