@@ -39,6 +39,8 @@ READS = [
     ("GET", "/api/v1/rfm/customers", TACTICAL, TACTICAL_ACQ),
     ("GET", "/api/v1/clv", TACTICAL, TACTICAL_ACQ),
     ("GET", "/api/v1/clv/customers", TACTICAL, TACTICAL_ACQ),
+    ("GET", "/api/v1/churn", TACTICAL, TACTICAL_ACQ),
+    ("GET", "/api/v1/audiences", TACTICAL, TACTICAL_ACQ),
     ("GET", "/api/v1/users", STRATEGIC, TACTICAL),
     ("GET", "/api/v1/audit", STRATEGIC, TACTICAL),
 ]
@@ -50,6 +52,8 @@ WRITES = [
     ("DELETE", "/api/v1/tokens/{token_id}"),
     ("POST", "/api/v1/users"),
     ("PUT", "/api/v1/users/{username}/role"),
+    # needs a saved audience: covered by test_api_churn_audiences.py
+    ("GET", "/api/v1/audiences/{name}/members"),
 ]
 CORE_TAGS = {"core", "admin", "insight", "retention"}
 
