@@ -44,3 +44,17 @@ def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert m is not None
     return m.group(1)
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The one error shape: {"error": {status, code, message, details}}."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    err = body["error"]
+    assert set(err) == {"status", "code", "message", "details"}
+    assert err["status"] == status and isinstance(err["message"], str) and err["message"]
+    assert isinstance(err["details"], list)
+    if code is not None:
+        assert err["code"] == code
+    return err

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AppEnv, login
+from server_helpers import AppEnv, assert_error, login
 
 from shopscope.appdb import accounts, open_appdb, records
 from shopscope.appdb.models import UserSession, utcnow
@@ -60,20 +60,6 @@ CORE_TAGS = {"core", "admin", "insight", "retention"}
 
 def _url(path: str) -> str:
     return path.replace("{dimension}", "channel")
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The one error shape: {"error": {status, code, message, details}}."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    err = body["error"]
-    assert set(err) == {"status", "code", "message", "details"}
-    assert err["status"] == status and isinstance(err["message"], str) and err["message"]
-    assert isinstance(err["details"], list)
-    if code is not None:
-        assert err["code"] == code
-    return err
 
 
 def csrf(client: TestClient) -> dict[str, str]:

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AppEnv
+from server_helpers import AppEnv, assert_error
 
 TRAFFIC, DIRECTOR, RETENTION = "traffic_ops", "operations_director", "user_ops"
 JUNE = "from=2026-06-01&to=2026-06-30"
@@ -21,20 +21,6 @@ ENDPOINTS = [
     ("/api/v1/acquisition/cohorts", TRAFFIC, RETENTION),
     ("/api/v1/budget/plan?total=400", DIRECTOR, TRAFFIC),
 ]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The one error shape: {"error": {status, code, message, details}}."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    err = body["error"]
-    assert set(err) == {"status", "code", "message", "details"}
-    assert err["status"] == status and isinstance(err["message"], str) and err["message"]
-    assert isinstance(err["details"], list)
-    if code is not None:
-        assert err["code"] == code
-    return err
 
 
 def test_every_acquisition_endpoint_is_covered_here(app_env: AppEnv):

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AppEnv
+from server_helpers import AppEnv, assert_error
 
 SUPPLY, RETENTION, EXECUTION = "category_ops", "user_ops", "cs_agent"
 
@@ -23,20 +23,6 @@ READS = [
     ("/api/v1/routes", EXECUTION, None),
     ("/api/v1/picklists", EXECUTION, None),
 ]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The one error shape: {"error": {status, code, message, details}}."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    err = body["error"]
-    assert set(err) == {"status", "code", "message", "details"}
-    assert err["status"] == status and isinstance(err["message"], str) and err["message"]
-    assert isinstance(err["details"], list)
-    if code is not None:
-        assert err["code"] == code
-    return err
 
 
 def test_every_supply_endpoint_is_covered_here(app_env: AppEnv):
