@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -82,52 +81,35 @@ class ClvResult:
     spend_model: list[dict[str, Any]]
     total_clv: float
     table: list[dict[str, Any]]
+    warnings: list[str]
 
 
 def clv_result(wh: Warehouse, calibration_end: date | None) -> ClvResult:
-    """Fit the CLV models on the warehouse (see ``docs/methods/clv.md``) and value customers."""
-    from shopscope.retention.clv import BGNBD, GammaGamma, customer_lifetime_value, rfm_summary
-    from shopscope.warehouse.status import shop_summary
+    """Fit BG/NBD + Gamma-Gamma (``retention.clv.fit_clv``) and value customers over 12 months
+    (``predict_clv``); see ``docs/methods/clv.md``."""
+    from shopscope.retention.clv.predict import fit_clv, predict_clv
 
-    if calibration_end is None:
-        last = shop_summary(wh).last_order
-        if last is None:
-            raise NotFoundError("No orders, so there is no customer lifetime value to estimate.")
-        calibration_end = last.date()
-    data = rfm_summary(wh, calibration_end=calibration_end)
-    ids = np.array(data.column("customer_id").to_pylist(), dtype=object)
-    x, t_x = data.column("x").to_numpy(), data.column("t_x").to_numpy()
-    big_t, monetary = data.column("T").to_numpy(), data.column("monetary").to_numpy()
-    seen = big_t > 0  # first seen on the calibration end: not observed for any time yet
-    ids, x, t_x, big_t, monetary = ids[seen], x[seen], t_x[seen], big_t[seen], monetary[seen]
-    repeat = x > 0
-    if repeat.sum() < 10:
-        raise NotFoundError(
-            f"Only {int(repeat.sum())} repeat customers up to {calibration_end}; the spend "
-            "model needs at least 10."
-        )
-    purchases = BGNBD().fit(x, t_x, big_t)
-    spend = GammaGamma().fit(x[repeat], monetary[repeat])
-    value = customer_lifetime_value(purchases, spend, x, t_x, big_t, monetary)
-    alive = purchases.probability_alive(x, t_x, big_t)
-    order = np.argsort(-value, kind="stable")
+    models = fit_clv(wh, calibration_end=calibration_end, model="bgnbd")
+    fit = models.fit
+    predicted = predict_clv(models, months=12).to_pylist()
     table = [
         {
-            "customer_id": str(ids[i]),
-            "repeat_purchases": int(x[i]),
-            "probability_alive": float(alive[i]),
-            "clv_12m": float(value[i]),
+            "customer_id": r["customer_id"],
+            "repeat_purchases": int(r["x"]),
+            "probability_alive": float(r["p_alive"]),
+            "clv_12m": float(r["clv"]),
         }
-        for i in order
+        for r in predicted
     ]
     return ClvResult(
-        calibration_end,
-        len(x),
-        int(repeat.sum()),
-        purchases.summary,
-        spend.summary,
-        float(value.sum()),
+        fit.calibration_end,
+        fit.customers,
+        fit.repeat_customers,
+        [dataclasses.asdict(p) for p in fit.purchase_params],
+        [dataclasses.asdict(p) for p in fit.spend_params],
+        float(sum(r["clv_12m"] for r in table)),
         table,
+        list(fit.warnings),
     )
 
 
