@@ -17,12 +17,11 @@ from shopscope.errors import InvalidInputError, NotFoundError
 from shopscope.team import role_model
 from shopscope.team.brief.model import Brief, BriefItem, Finding
 from shopscope.team.positioning import assess, questionnaire
+from shopscope.team.positioning.history import assessment_history, latest_positions
+from shopscope.team.task_notify import Notifier
 from shopscope.team.tasks import (
-    Notifier,
     add_comment,
-    assessment_history,
     assign,
-    latest_positions,
     list_inbox,
     set_status,
     sync_brief,
@@ -198,7 +197,7 @@ def test_email_notification_goes_to_role_members_with_an_address(db):
 
 
 def test_assessments_keep_history_and_round_trip(db):
-    from shopscope.team.tasks import save_assessment
+    from shopscope.team.positioning.history import save_assessment
 
     ids = [q.id for q in questionnaire().questions]
     low, high = dict.fromkeys(ids, 1), dict.fromkeys(ids, 4)

@@ -82,7 +82,8 @@ def sync(
     from shopscope.cli.insight import _date
     from shopscope.team.brief import build_brief
     from shopscope.team.notify import SmtpSettings
-    from shopscope.team.tasks import Notifier, sync_brief
+    from shopscope.team.task_notify import Notifier
+    from shopscope.team.tasks import sync_brief
     from shopscope.warehouse.connection import connect
 
     day = _date(as_of, "--as-of")

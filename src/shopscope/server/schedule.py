@@ -51,7 +51,8 @@ def run_brief(state: ServerState) -> SyncResult:
     import os
 
     from shopscope.team.brief import build_brief
-    from shopscope.team.tasks import Notifier, sync_brief
+    from shopscope.team.task_notify import Notifier
+    from shopscope.team.tasks import sync_brief
     from shopscope.warehouse.connection import Warehouse, connect
 
     shared = state.extra.get("warehouse")

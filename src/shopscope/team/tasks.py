@@ -15,7 +15,7 @@ never loses a task.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -24,18 +24,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shopscope.appdb.models import (
-    Assessment,
     Task,
     TaskComment,
-    TaskNotification,
     User,
     utcnow,
 )
-from shopscope.cli.output import to_jsonable
-from shopscope.errors import ConfigurationError, InvalidInputError, NotFoundError
+from shopscope.errors import InvalidInputError, NotFoundError
 from shopscope.team.brief.model import Brief, BriefItem
-from shopscope.team.notify import Delivery, SmtpSettings, send_email, send_webhook
-from shopscope.team.positioning import PathStep, Position, assess
+from shopscope.team.notify import Delivery
+from shopscope.team.task_notify import Notifier, notify_tasks
 
 if TYPE_CHECKING:
     from shopscope.appdb.database import AppDB
@@ -44,18 +41,12 @@ __all__ = [
     "ACTIVE",
     "STATUSES",
     "CommentView",
-    "Notifier",
     "SyncResult",
     "TaskView",
     "add_comment",
-    "assessment_history",
     "assign",
     "get_task",
-    "latest_positions",
     "list_inbox",
-    "notify_tasks",
-    "position_from_json",
-    "save_assessment",
     "set_status",
     "sync_brief",
     "task_view",
@@ -66,16 +57,6 @@ STATUSES = ("open", "in_progress", "done", "dismissed")
 ACTIVE = ("open", "in_progress")
 """States in which a task is still to be worked on (a sync updates it in place)."""
 SOURCE = "brief"
-
-
-@dataclass(frozen=True)
-class Notifier:
-    """Where to notify about new tasks: SMTP (to users' addresses) and/or one webhook URL."""
-
-    smtp: SmtpSettings | None = None
-    webhook_url: str | None = None
-    attempts: int = 3
-    backoff: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -180,78 +161,6 @@ def sync_brief(db: AppDB, brief: Brief, *, notifier: Notifier | None = None) -> 
     if notifier is not None and created:
         deliveries = notify_tasks(db, created, notifier)
     return SyncResult(tuple(created), tuple(updated), tuple(suppressed), deliveries)
-
-
-def _recipients(s: Session, task: Task) -> list[str]:
-    if task.assignee_id is not None:
-        user = s.get(User, task.assignee_id)
-        return [user.email] if user is not None and user.email else []
-    q = select(User).where(User.role_key == task.role_key, User.active.is_(True))
-    return sorted({u.email for u in s.scalars(q) if u.email})
-
-
-def notify_tasks(db: AppDB, task_ids: Sequence[int], notifier: Notifier) -> tuple[Delivery, ...]:
-    """Notify the assignee (or the role's users) of each task; record every outcome."""
-    out: list[Delivery] = []
-    with db.session() as s:
-        for task_id in task_ids:
-            task = s.get(Task, task_id)
-            if task is None:
-                continue
-            for delivery in _deliver(s, task, notifier):
-                s.add(
-                    TaskNotification(
-                        task_id=task.id,
-                        channel=delivery.channel,
-                        target=delivery.target[:512],
-                        delivered=delivery.delivered,
-                        attempts=delivery.attempts,
-                        error=delivery.error,
-                        created_at=utcnow(),
-                    )
-                )
-                out.append(delivery)
-    return tuple(out)
-
-
-def _deliver(s: Session, task: Task, notifier: Notifier) -> list[Delivery]:
-    out: list[Delivery] = []
-    if notifier.smtp is not None:
-        body = f"{task.title}\n\n{task.title_zh or ''}\n\n{task.link or ''}\n"
-        for to in _recipients(s, task):
-            try:
-                subject = f"[shopscope] {task.title}"
-                out.append(
-                    send_email(notifier.smtp, to, subject, body, attempts=notifier.attempts,
-                               backoff=notifier.backoff)
-                )  # fmt: skip
-            except ConfigurationError as exc:  # a bad address: record it, keep going
-                out.append(Delivery("email", to, False, 0, str(exc)))
-    if notifier.webhook_url:
-        url = notifier.webhook_url
-        try:
-            out.append(
-                send_webhook(url, _payload(task), attempts=notifier.attempts,
-                             backoff=notifier.backoff)
-            )  # fmt: skip
-        except ConfigurationError as exc:
-            out.append(Delivery("webhook", url, False, 0, str(exc)))
-    return out
-
-
-def _payload(task: Task) -> dict[str, Any]:
-    return {
-        "event": "task.created",
-        "id": task.id,
-        "title": task.title,
-        "title_zh": task.title_zh,
-        "role": task.role_key,
-        "priority": task.priority,
-        "due": task.due.date().isoformat() if task.due else None,
-        "key": task.key,
-        "link": task.link,
-        "evidence": task.evidence or {},
-    }
 
 
 # -- workflow -------------------------------------------------------------------------------
@@ -386,45 +295,3 @@ def task_view(s: Session, task: Task, *, comments: bool = False) -> TaskView:
         updated_at=task.updated_at,
         comments=notes,
     )
-
-
-# -- assessments (history per user) ---------------------------------------------------------
-
-
-def save_assessment(s: Session, user: User, answers: Mapping[str, int]) -> Position:
-    """Score ``answers`` and store them with the result (earlier assessments are kept)."""
-    position = assess(answers)
-    s.add(
-        Assessment(
-            user_id=user.id,
-            answers=dict(answers),
-            result=to_jsonable(position),
-            created_at=utcnow(),
-        )
-    )
-    s.flush()
-    return position
-
-
-def position_from_json(data: Mapping[str, Any]) -> Position:
-    """The :class:`Position` stored as JSON by :func:`save_assessment`."""
-    fields = dict(data)
-    fields["strengths"] = tuple(fields.get("strengths", ()))
-    fields["path"] = tuple(
-        PathStep(**{**p, "modules": tuple(p.get("modules", ()))}) for p in fields.get("path", ())
-    )
-    return Position(**fields)
-
-
-def assessment_history(s: Session, user: User) -> list[tuple[datetime, Position]]:
-    """The user's assessments, oldest first."""
-    q = select(Assessment).where(Assessment.user_id == user.id).order_by(Assessment.id)
-    return [(a.created_at, position_from_json(a.result)) for a in s.scalars(q)]
-
-
-def latest_positions(s: Session) -> dict[int, Position]:
-    """Each user's latest assessment, by user id."""
-    latest: dict[int, Assessment] = {}
-    for a in s.scalars(select(Assessment).order_by(Assessment.id)):
-        latest[a.user_id] = a
-    return {uid: position_from_json(a.result) for uid, a in latest.items()}

@@ -158,7 +158,7 @@ def task_comment(request: Request, task_id: int, body: CommentIn, p: Writer) -> 
 
 def team_members(s: Session) -> list[Any]:
     """The app's active users as team members with their latest assessment."""
-    from shopscope.team.tasks import latest_positions
+    from shopscope.team.positioning.history import latest_positions
     from shopscope.team.teammap import Member
 
     positions = latest_positions(s)
@@ -196,7 +196,7 @@ def assessment(
 ) -> JSONResponse:
     """Submit your positioning questionnaire: the position is stored (history is kept) and
     returned."""
-    from shopscope.team.tasks import save_assessment
+    from shopscope.team.positioning.history import save_assessment
 
     with get_state(request).db.session() as s:
         position = save_assessment(s, accounts.get_user(s, p.username), body.answers)
@@ -210,7 +210,7 @@ def assessment_history_(
     request: Request, page: Paging, p: Annotated[Principal, Depends(require(None))]
 ) -> Response:
     """Your assessments, oldest first (growth over time)."""
-    from shopscope.team.tasks import assessment_history
+    from shopscope.team.positioning.history import assessment_history
 
     with get_state(request).db.session() as s:
         rows = [

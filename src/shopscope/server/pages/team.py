@@ -161,7 +161,7 @@ def _assessment_page(
     request: Request, p: Principal, error: str | None = None, given: Any = None
 ) -> Response:
     from shopscope.team.positioning import questionnaire
-    from shopscope.team.tasks import assessment_history
+    from shopscope.team.positioning.history import assessment_history
 
     lang = page_language(request, p)
     t = catalog(lang)
@@ -199,7 +199,7 @@ def _answers(form: FormData) -> dict[str, int]:
 @router.post("/account/assessment")
 async def submit_assessment(request: Request, p: Anyone) -> Response:
     """Score and store the answers (history kept), then show the result."""
-    from shopscope.team.tasks import save_assessment
+    from shopscope.team.positioning.history import save_assessment
 
     form = await request.form()
     token = form.get("csrf_token")
