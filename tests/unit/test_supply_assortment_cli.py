@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from shopscope.cli import supply_ops
+from shopscope.cli import assortment
 from shopscope.cli.main import state
 from shopscope.errors import ConfigurationError
 
@@ -20,7 +20,7 @@ __all__: list[str] = []
 def invoke(monkeypatch):
     """Run the commands in-process (a subprocess start-up costs seconds)."""
     app = typer.Typer()
-    supply_ops.register(app)
+    assortment.register(app)
     runner = CliRunner()
 
     def run(url: str, *args: str):

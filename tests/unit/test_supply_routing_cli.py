@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from shopscope.cli import supply_ops
+from shopscope.cli import logistics
 from shopscope.cli.main import state
 from shopscope.errors import ConfigurationError, InvalidInputError
 
@@ -22,7 +22,7 @@ __all__: list[str] = []
 def invoke(monkeypatch):
     """Run the commands in-process (a subprocess start-up costs seconds)."""
     app = typer.Typer()
-    supply_ops.register(app)
+    logistics.register(app)
     runner = CliRunner()
 
     def run(url: str | None, *args: str):
