@@ -14,12 +14,11 @@ from shopscope.server.api.common import shop_currency
 from shopscope.server.api.conversion import (
     DEFAULT_STEPS,
     FunnelQuery,
-    analysis_for,
     carts_for,
-    experiments_for,
     funnel_for,
     steps_of,
 )
+from shopscope.server.api.experiments import analysis_for, experiments_for
 from shopscope.server.auth import Principal, require
 from shopscope.server.i18n import Catalog, Formatter, catalog
 from shopscope.server.pages import NavItem
