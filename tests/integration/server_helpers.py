@@ -58,3 +58,36 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert err["code"] == code
     return err
+
+
+def english_only_messages() -> set[str]:
+    """English messages of two or more words whose Chinese differs (a leak is visible)."""
+    from shopscope.server.i18n import catalog
+
+    en, zh = catalog("en").messages, catalog("zh").messages
+    return {v for k, v in en.items() if v != zh[k] and "{" not in v and len(v.split()) >= 2}
+
+
+def main_of(html: str) -> str:
+    """The page's ``<main>`` element (the shared header is checked by the core page tests)."""
+    found = re.search(r"<main\b.*?</main>", html, flags=re.S)
+    assert found is not None
+    return found.group(0)
+
+
+def get_in_language(client: TestClient, url: str, lang: str) -> str:
+    """GET ``url`` in ``lang`` and check it is complete: 200, the ``lang`` attribute, no
+    missing-message markers and (in Chinese) no untranslated English in ``<main>``."""
+    client.cookies.set("shopscope_lang", lang)
+    try:
+        r = client.get(url)
+    finally:
+        client.cookies.delete("shopscope_lang")
+    assert r.status_code == 200, (url, r.text[:300])
+    assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in r.text, url
+    main = main_of(r.text)
+    assert "⟦" not in main, (url, re.findall("⟦[^⟧]*⟧", main))
+    if lang == "zh":
+        leaked = sorted(m for m in english_only_messages() if f">{m}<" in main)
+        assert leaked == [], (url, leaked)
+    return r.text

@@ -10,7 +10,7 @@ import math
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AppEnv
+from server_helpers import AppEnv, assert_error
 
 from shopscope.conversion.experiments.power import power_of
 
@@ -45,16 +45,6 @@ BAD = [
     "/api/v1/abandoned-carts?idle_hours=-1",
     "/api/v1/abandoned-carts?as_of=yesterday",
 ]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text[:300]
-    body = response.json()["error"]
-    assert set(body) == {"status", "code", "message", "details"} and body["status"] == status
-    assert body["message"]
-    if code is not None:
-        assert body["code"] == code
-    return body
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AppEnv
+from server_helpers import AppEnv, assert_error
 
 from shopscope.appdb import open_appdb
 from shopscope.team.brief.model import Brief, BriefItem
@@ -14,19 +14,6 @@ from shopscope.team.positioning import assess, questionnaire
 from shopscope.team.tasks import sync_brief
 
 DIRECTOR, TACTICAL, AGENT = "operations_director", "category_ops", "cs_agent"
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The one error shape: {"error": {status, code, message, details}}."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    err = body["error"]
-    assert set(err) == {"status", "code", "message", "details"}
-    assert err["status"] == status and isinstance(err["message"], str) and err["message"]
-    if code is not None:
-        assert err["code"] == code
-    return err
 
 
 def csrf(client: TestClient) -> dict[str, str]:
