@@ -13,10 +13,8 @@ See ``docs/methods/channels.md``.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +23,7 @@ import ibis.expr.types as ir
 
 from shopscope.errors import InvalidInputError
 from shopscope.insight.periods import DateRange, in_range
+from shopscope.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from shopscope.warehouse.connection import Warehouse
@@ -133,18 +132,7 @@ def load_channel_rules(path: Path | None = None) -> ChannelRules:
         The file cannot be read or a rule is malformed; the message names the rule.
     """
     where = str(path) if path is not None else "channel_rules.toml (packaged)"
-    try:
-        if path is None:
-            text = (
-                resources.files("shopscope.acquisition")
-                .joinpath("channel_rules.toml")
-                .read_text(encoding="utf-8")
-            )
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read channel rules {where}: {exc}") from exc
+    data = read_toml(path, "shopscope.acquisition", "channel_rules.toml", "channel rules")
     entries = data.get("rule")
     if not isinstance(entries, list) or not entries:
         raise InvalidInputError(

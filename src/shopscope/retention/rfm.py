@@ -28,11 +28,9 @@ References
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,6 +41,7 @@ import pyarrow as pa
 from shopscope.errors import InvalidInputError, NotFoundError
 from shopscope.insight.cohorts import sale_orders
 from shopscope.insight.periods import data_range
+from shopscope.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from shopscope.warehouse.connection import Warehouse
@@ -162,18 +161,7 @@ def load_segment_rules(path: Path | None = None, *, bins: Bins = 5) -> tuple[Seg
     """
     n = _check_bins(bins)
     where = str(path) if path is not None else "default RFM segment rules"
-    try:
-        if path is None:
-            text = (
-                resources.files("shopscope.retention")
-                .joinpath("rfm_segments.toml")
-                .read_text(encoding="utf-8")
-            )
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read segment rules {where}: {exc}") from exc
+    data = read_toml(path, "shopscope.retention", "rfm_segments.toml", "segment rules")
     entries = data.get("rule")
     if not isinstance(entries, list):
         raise InvalidInputError(f"{where}: expected [[rule]] entries (see docs/methods/rfm.md).")
