@@ -90,10 +90,22 @@ class Warehouse:
     Use :func:`connect` to open one. ``with connect(url) as wh: ...`` closes it afterwards.
     """
 
-    def __init__(self, url: WarehouseURL, backend: BaseBackend, *, session: Any = None) -> None:
+    def __init__(
+        self,
+        url: WarehouseURL,
+        backend: BaseBackend,
+        *,
+        session: Any = None,
+        frozen_schema: bool = False,
+    ) -> None:
         self.url = url
         self.ibis = backend
         self._spark = session
+        # A read-only DuckDB file cannot change while it is open (DuckDB's file lock keeps
+        # writers out), so its table list and table schemas are looked up once.
+        self._frozen = frozen_schema
+        self._names: list[str] | None = None
+        self._tables: dict[str, ibis.Table] = {}
 
     # -- identity ---------------------------------------------------------------------------
     @property
@@ -115,11 +127,16 @@ class Warehouse:
     # -- tables -----------------------------------------------------------------------------
     def list_tables(self) -> list[str]:
         """Names of the tables that exist."""
-        return sorted(self.ibis.list_tables())
+        if self._names is not None:
+            return list(self._names)
+        names = sorted(self.ibis.list_tables())
+        if self._frozen:
+            self._names = names
+        return list(names)
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` exists."""
-        return name in self.ibis.list_tables()
+        return name in self.list_tables()
 
     def table(self, name: str) -> ibis.Table:
         """The Ibis table ``name``; the error lists the tables that exist."""
@@ -129,7 +146,12 @@ class Warehouse:
                 f"{', '.join(self.list_tables()) or '(none)'}. Load data with `shopscope demo` "
                 "or `shopscope ingest`."
             )
-        return self.ibis.table(name)
+        found = self._tables.get(name)
+        if found is None:
+            found = self.ibis.table(name)
+            if self._frozen:
+                self._tables[name] = found
+        return found
 
     def init_schema(self) -> None:
         """Create every canonical and system table that does not exist yet."""
@@ -228,7 +250,7 @@ def _connect_duckdb(url: WarehouseURL, *, read_only: bool) -> Warehouse:
     threads = int(os.environ.get("SHOPSCOPE_THREADS", "0") or 0)
     if threads > 0:
         con.execute(f"SET threads = {threads}")
-    return Warehouse(url, backend)
+    return Warehouse(url, backend, frozen_schema=read_only and url.path is not None)
 
 
 # -- Spark ---------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Any
 from shopscope.team.brief.model import Finding
 from shopscope.team.brief.providers.registry import BriefContext, last_days, param, pct, provider
 
+__all__ = ["roas_drop"]
+
 
 @provider("roas_drop")
 def roas_drop(ctx: BriefContext, params: dict[str, Any]) -> list[Finding]:

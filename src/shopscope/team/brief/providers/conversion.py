@@ -8,6 +8,8 @@ from typing import Any
 from shopscope.team.brief.model import Finding
 from shopscope.team.brief.providers.registry import BriefContext, param, provider
 
+__all__ = ["abandoned_carts", "experiments"]
+
 
 @provider("experiments")
 def experiments(ctx: BriefContext, params: dict[str, Any]) -> list[Finding]:

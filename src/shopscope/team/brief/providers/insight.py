@@ -7,6 +7,8 @@ from typing import Any
 from shopscope.team.brief.model import Finding
 from shopscope.team.brief.providers.registry import BriefContext, last_days, param, pct, provider
 
+__all__ = ["anomalies", "kpi_movement"]
+
 
 @provider("kpi_movement")
 def kpi_movement(ctx: BriefContext, params: dict[str, Any]) -> list[Finding]:

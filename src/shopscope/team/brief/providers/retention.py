@@ -8,6 +8,8 @@ from typing import Any
 from shopscope.team.brief.model import Finding
 from shopscope.team.brief.providers.registry import BriefContext, param, provider
 
+__all__ = ["vip_at_risk"]
+
 
 @provider("vip_at_risk")
 def vip_at_risk(ctx: BriefContext, params: dict[str, Any]) -> list[Finding]:

@@ -9,6 +9,8 @@ from shopscope.errors import NotFoundError
 from shopscope.team.brief.model import Finding
 from shopscope.team.brief.providers.registry import BriefContext, param, provider
 
+__all__ = ["catalog_issues", "open_tickets"]
+
 _PROBLEMS_ZH = {
     "missing_description": "缺少描述",
     "short_description": "描述过短",

@@ -7,6 +7,8 @@ from typing import Any
 from shopscope.team.brief.model import Finding
 from shopscope.team.brief.providers.registry import BriefContext, param, provider
 
+__all__ = ["stock_risk", "stock_risk_summary"]
+
 
 def _replenishment(ctx: BriefContext) -> Any:
     from shopscope.supply.inventory import replenishment_plan
