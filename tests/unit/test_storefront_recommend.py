@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from itertools import combinations
 
@@ -24,10 +25,10 @@ from shopscope.storefront.recommend import (
     trending_items,
 )
 from shopscope.storefront.recommend.build import AUTO_CANDIDATES
+from shopscope.storefront.recommend.cache import IndexCache, serving_index
 from shopscope.storefront.recommend.cooccurrence import bought_together
 from shopscope.storefront.recommend.interactions import purchase_lines
 from shopscope.storefront.recommend.rules import out_of_stock
-from shopscope.storefront.recommend.serve import _lookup, _lookup_ibis
 from shopscope.warehouse.connection import Warehouse, arrow_schema, connect
 from shopscope.warehouse.demo import generate_demo
 
@@ -275,19 +276,46 @@ def test_lookup_serves_lists_and_falls_back(built):
         assert sku not in [i.sku for i in got.items]
     unknown = recommend_for_item(built, "NO-SUCH-SKU", k=3)
     assert unknown.source == "fallback:trending" and len(unknown.items) == 3
-    # the SQL fast path and the Ibis path give the same rows
-    for what, params in (
-        ("user", {"key": cust}),
-        ("item", {"key": sku, "list": "similar"}),
-        ("popular", {"category": mine.items[0].category, "exclude": sku}),
-    ):
-        assert _lookup(built, what, 5, **params) == _lookup_ibis(built, what, 5, **params)
+    # the in-process index serves exactly the warehouse's rows (every list, every key)
+    con = built.duckdb
+    users = con.execute(
+        "SELECT customer_id, list(row(sku, title, category, price, score) ORDER BY rank) "
+        "FROM reco_user_topk GROUP BY 1"
+    ).fetchall()
+    for cid, rows in users:
+        got = recommend_for_user(built, cid, k=12).items
+        assert [(i.sku, i.title, i.category, i.price, i.score) for i in got] == [
+            tuple(r) for r in rows
+        ]
+    items = con.execute(
+        "SELECT sku, list, list(row(related_sku, title, category, price, score) ORDER BY rank) "
+        "FROM reco_item_topk GROUP BY 1, 2"
+    ).fetchall()
+    for key, kind, rows in items:
+        got = recommend_for_item(built, key, kind=kind, k=10).items
+        assert [(i.sku, i.title, i.category, i.price, i.score) for i in got] == [
+            tuple(r) for r in rows
+        ]
+    category = mine.items[0].category
+    want = con.execute(
+        "SELECT sku, score FROM reco_popular WHERE list = 'trending' AND category = ? "
+        "AND sku <> ? ORDER BY rank LIMIT 5",
+        [category, mine.items[0].sku],
+    ).fetchall()
+    idx = serving_index(built)
+    got_rows = idx.trending(5, category=category, exclude=mine.items[0].sku)
+    assert [(r[0], r[4]) for r in got_rows] == want
 
 
 def test_new_item_gets_its_categorys_trending_items(built):
+    cache = IndexCache(check_seconds=0.0)
+    before = cache.get(built, lambda: nullcontext(built))
     cat = built.duckdb.execute("SELECT min(category) FROM products").fetchone()[0]
     put(built, "products", [{"sku": "NEW-1", "category": cat, "item_kind": "product"}])
-    got = recommend_for_item(built, "NEW-1", kind="bought_together", k=4)
+    after = cache.get(built, lambda: nullcontext(built))
+    # the same build: only the catalogue's categories were read again
+    assert after is not before and after.users is before.users
+    got = recommend_for_item(built, "NEW-1", kind="bought_together", k=4, index=after)
     assert got.source == "fallback:category-trending"
     assert {i.category for i in got.items} == {cat}
 

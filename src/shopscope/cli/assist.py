@@ -43,11 +43,17 @@ def ask(
 ) -> None:
     """Answer a question; shows the reply, intent, escalation and suggested replies."""
     from shopscope.storefront.assistant import Assistant
+    from shopscope.storefront.assistant.orders import missing_order_indexes
 
     with connect(state.warehouse, read_only=True) as wh:
         result = Assistant(wh, min_confidence=min_confidence).ask(
             question, customer_id=customer, language=language
         )
+        if result.order_ids and missing_order_indexes(wh):
+            console.print(
+                "note: orders are not indexed by id yet, so order lookups scan the tables; "
+                "`shopscope assist kb load` or `shopscope assist index-orders` indexes them."
+            )
     if fmt is Format.table:
         console.print(
             f"intent {result.intent} · language {result.language} · confidence "
@@ -76,7 +82,8 @@ def kb_load(
     ] = "replace",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Load FAQ entries into the warehouse; a malformed file changes nothing."""
+    """Load FAQ entries into the warehouse (and index orders by id for live order answers);
+    a malformed file changes nothing."""
     from shopscope.storefront.assistant import read_kb_file, store_kb
 
     if mode not in ("replace", "upsert"):

@@ -39,9 +39,12 @@ def user(
 ) -> None:
     """A customer's personal list (unknown customers get trending items)."""
     from shopscope.storefront.recommend import recommend_for_user
+    from shopscope.storefront.recommend.index import ServingIndex
 
     with connect(state.warehouse, read_only=True) as wh:
-        _emit_list(recommend_for_user(wh, customer_id, k=k), fmt)
+        # one lookup per process: load only this customer's list (plus the fallback lists)
+        index = ServingIndex.load(wh, customers=[customer_id])
+        _emit_list(recommend_for_user(wh, customer_id, k=k, index=index), fmt)
 
 
 @recommend_app.command("item")
@@ -56,6 +59,7 @@ def item(
 ) -> None:
     """Items related to a SKU (unknown or new SKUs get their category's trending items)."""
     from shopscope.storefront.recommend import recommend_for_item
+    from shopscope.storefront.recommend.index import ServingIndex
     from shopscope.storefront.recommend.serve import ItemList
 
     allowed = ("bought_together", "also_viewed", "similar")
@@ -63,7 +67,8 @@ def item(
         raise ConfigurationError(f"--list {kind!r}: use one of {', '.join(allowed)}.")
     chosen: ItemList = kind  # type: ignore[assignment]
     with connect(state.warehouse, read_only=True) as wh:
-        _emit_list(recommend_for_item(wh, sku, kind=chosen, k=k), fmt)
+        index = ServingIndex.load(wh, skus=[sku])
+        _emit_list(recommend_for_item(wh, sku, kind=chosen, k=k, index=index), fmt)
 
 
 @recommend_app.command("evaluate")

@@ -6,9 +6,12 @@ See ``docs/methods/assistant.md`` and ``docs/methods/recommendations.md``.
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from pathlib import Path as Path_
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -18,12 +21,13 @@ from shopscope.errors import NotFoundError
 from shopscope.server.api.common import ERRORS, Fmt, cached, csv_response, json_result
 from shopscope.server.auth import Principal, require
 from shopscope.server.errors import ApiError
-from shopscope.server.state import open_warehouse
+from shopscope.server.state import get_state, open_warehouse
 from shopscope.warehouse.connection import Warehouse
 
 if TYPE_CHECKING:
     from shopscope.storefront.assistant import Answer, OrderFacts, TicketStats
     from shopscope.storefront.recommend import Evaluation, Recommendations
+    from shopscope.storefront.recommend.index import ServingIndex
 
 __all__ = [
     "AskBody",
@@ -33,6 +37,7 @@ __all__ = [
     "order_facts",
     "reco_for_item",
     "reco_for_user",
+    "reco_index",
     "router",
     "tickets_for",
     "trending",
@@ -176,46 +181,78 @@ def missing_reco_tables(wh: Warehouse) -> list[str]:
     return [name for name in RECO_TABLES if not wh.has_table(name)]
 
 
-def _require_built(wh: Warehouse) -> None:
-    missing = missing_reco_tables(wh)
-    if missing:
-        raise ApiError(
-            404,
-            "recommendations_not_built",
-            f"The recommendation lists have not been built (missing: {', '.join(missing)}). "
-            f"Run `{BUILD_COMMAND}` on the warehouse, then ask again.",
-            details=[{"missing": missing, "command": BUILD_COMMAND}],
-        )
+def _not_built_error(missing: list[str]) -> ApiError:
+    return ApiError(
+        404,
+        "recommendations_not_built",
+        f"The recommendation lists have not been built (missing: {', '.join(missing)}). "
+        f"Run `{BUILD_COMMAND}` on the warehouse, then ask again.",
+        details=[{"missing": missing, "command": BUILD_COMMAND}],
+    )
 
 
-def reco_for_user(wh: Warehouse, customer_id: str, k: int) -> Recommendations:
-    """The customer's list, or the trending fallback (tables must exist)."""
+@contextmanager
+def _request_warehouse(request: Request) -> Iterator[Warehouse]:
+    """The warehouse as a request would open it (read-only, or the ingesting connection)."""
+    opened = cast("Generator[Warehouse, None, None]", open_warehouse(request))
+    wh = next(opened)
+    try:
+        yield wh
+    finally:
+        opened.close()
+
+
+def reco_index(request: Request) -> ServingIndex:
+    """The app's in-process index of the precomputed lists (shared with the pages).
+
+    Loaded on the first lookup; afterwards a lookup opens the warehouse only when the file
+    changed and the build id is due for a check (see ``storefront/recommend/cache.py``), so
+    serving is a dictionary probe. 404 ``recommendations_not_built`` before the first build.
+    """
+    from shopscope.storefront.recommend.cache import shared_cache
+    from shopscope.warehouse.connection import parse_url
+
+    url = get_state(request).settings.warehouse
+    parsed = parse_url(url)
+    path = (
+        str(Path_(parsed.path).absolute()) if parsed.backend == "duckdb" and parsed.path else None
+    )
+    try:
+        return shared_cache().get(path or url, lambda: _request_warehouse(request), path=path)
+    except NotFoundError:
+        with _request_warehouse(request) as wh:
+            missing = missing_reco_tables(wh)
+        if not missing:
+            raise
+        raise _not_built_error(missing) from None
+
+
+def reco_for_user(request: Request, customer_id: str, k: int) -> Recommendations:
+    """The customer's list, or the trending fallback (lists must be built)."""
     from shopscope.storefront.recommend import recommend_for_user
 
-    _require_built(wh)
-    return recommend_for_user(wh, customer_id, k=k)
+    index = reco_index(request)
+    return recommend_for_user(None, customer_id, k=k, index=index)
 
 
-def reco_for_item(wh: Warehouse, sku: str, kind: ItemListName, k: int) -> Recommendations:
-    """Related SKUs of ``kind`` with the category / trending fallbacks (tables must exist)."""
+def reco_for_item(request: Request, sku: str, kind: ItemListName, k: int) -> Recommendations:
+    """Related SKUs of ``kind`` with the category / trending fallbacks (lists must be built)."""
     from shopscope.storefront.recommend import recommend_for_item
 
-    _require_built(wh)
-    return recommend_for_item(wh, sku, kind=kind, k=k)
+    index = reco_index(request)
+    return recommend_for_item(None, sku, kind=kind, k=k, index=index)
 
 
-def trending(wh: Warehouse, k: int) -> list[dict[str, Any]]:
-    """The top ``k`` of the trending list (tables must exist)."""
-    _require_built(wh)
-    t = wh.table("reco_popular")
-    rows = (
-        t.filter(t.list == "trending")
-        .order_by("rank")
-        .limit(k)
-        .select("rank", "sku", "title", "category", "price", "score")
-    )
-    out: list[dict[str, Any]] = rows.to_pyarrow().to_pylist()
-    return out
+def trending(request: Request, k: int) -> list[dict[str, Any]]:
+    """The top ``k`` of the trending list (lists must be built)."""
+    from shopscope.storefront.recommend.serve import trending_list
+
+    reco = trending_list(None, k=k, index=reco_index(request))
+    return [
+        {"rank": i.rank, "sku": i.sku, "title": i.title, "category": i.category,
+         "price": i.price, "score": i.score}
+        for i in reco.items
+    ]  # fmt: skip
 
 
 def evaluation_for(request: Request, wh: Warehouse, k: int, test_days: int) -> Evaluation:
@@ -245,7 +282,6 @@ Format = Annotated[Fmt, Query(alias="format", description="json or csv (a downlo
 @router.get("/recommendations/users/{customer_id}")
 def user_recommendations(
     request: Request,
-    wh: WH,
     p: Reader,
     customer_id: Annotated[
         str, Path(min_length=1, max_length=MAX_ID, description="The customer id.")
@@ -255,14 +291,13 @@ def user_recommendations(
 ) -> Response:
     """The customer's precomputed list; an unknown customer gets trending items
     (``source`` says which). 404 ``recommendations_not_built`` before the first build."""
-    reco = reco_for_user(wh, customer_id, k)
+    reco = reco_for_user(request, customer_id, k)
     return _reco_response(request, p, reco, fmt, f"recommendations_{customer_id}")
 
 
 @router.get("/recommendations/items/{sku}")
 def item_recommendations(
     request: Request,
-    wh: WH,
     p: Reader,
     sku: Annotated[str, Path(min_length=1, max_length=MAX_ID, description="The product SKU.")],
     kind: Annotated[ItemListName, Query(alias="list", description="Which list.")] = (
@@ -273,7 +308,7 @@ def item_recommendations(
 ) -> Response:
     """SKUs bought together with, viewed with, or similar to ``sku``; a SKU without a list
     gets its category's trending items, then trending (``source`` says which)."""
-    reco = reco_for_item(wh, sku, kind, k)
+    reco = reco_for_item(request, sku, kind, k)
     return _reco_response(request, p, reco, fmt, f"recommendations_{sku}_{kind}")
 
 

@@ -182,10 +182,10 @@ def recommendations(
     missing = missing_reco_tables(wh)
     user_reco = item_reco = None
     top: list[dict[str, Any]] = []
-    if not missing:
-        user_reco = reco_for_user(wh, customer, k) if customer else None
-        item_reco = reco_for_item(wh, sku, kind, k) if sku else None
-        top = trending(wh, k)
+    if not missing:  # served from the app's in-process index, as the API serves them
+        user_reco = reco_for_user(request, customer, k) if customer else None
+        item_reco = reco_for_item(request, sku, kind, k) if sku else None
+        top = trending(request, k)
     return render(
         request,
         "storefront/recommendations.html",

@@ -2,7 +2,8 @@
 
 Columns: ``entry_id``, ``question``, ``answer``, ``language``, ``tags`` (joined with ``;``),
 ``source``, ``loaded_at``. Loading replaces the whole table by default, or adds and updates
-entries by id (``mode="upsert"``).
+entries by id (``mode="upsert"``). Loading also creates the order-id indexes the assistant's
+live order answers use, when they are missing (DuckDB).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pyarrow as pa
 
 from shopscope.errors import InvalidInputError
 from shopscope.storefront.assistant.knowledge import KBEntry
+from shopscope.storefront.assistant.orders import ensure_order_indexes
 
 if TYPE_CHECKING:
     from shopscope.warehouse.connection import Warehouse
@@ -49,6 +51,7 @@ class KBLoadResult:
     total: int
     languages: dict[str, int]
     mode: str
+    order_indexes_created: tuple[str, ...] = ()
 
 
 def _arrow(entries: Sequence[KBEntry]) -> pa.Table:
@@ -116,4 +119,7 @@ def store_kb(
     counts: dict[str, int] = {}
     for e in [*keep, *entries]:
         counts[e.language] = counts.get(e.language, 0) + 1
-    return KBLoadResult(len(entries), len(keep) + len(entries), counts, mode)
+    # the assistant's live order answers need order-id indexes to meet their latency target;
+    # loading the knowledge base is the setup step that always has a writable warehouse
+    created = ensure_order_indexes(wh) if wh.has_table("orders") else []
+    return KBLoadResult(len(entries), len(keep) + len(entries), counts, mode, tuple(created))

@@ -8,7 +8,9 @@ caller is a trusted agent and any order can be read.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,10 +24,14 @@ __all__ = [
     "OrderFacts",
     "OrderLine",
     "OrderLookup",
+    "auto_index_orders",
     "ensure_order_indexes",
     "latest_order_id",
     "lookup_order",
+    "missing_order_indexes",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_LINES = 50
 
@@ -56,6 +62,7 @@ class OrderFacts:
     line_count: int
 
 
+_COMPILED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
 _ORDER = "__shopscope_order_id__"
 _CUSTOMER = "__shopscope_customer_id__"
 _PLACEHOLDER = re.compile(f"'({_ORDER}|{_CUSTOMER})'")
@@ -88,17 +95,23 @@ class OrderLookup:
         self._sql: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def prepare(self) -> None:
-        """Compile the DuckDB statements now, so the first question does not pay for it."""
+        """Compile the DuckDB statements now, so the first question does not pay for it, and
+        index the order ids when they are not indexed yet (:func:`auto_index_orders`)."""
         if self.wh.backend_name == "duckdb" and self.wh.has_table("orders"):
             for kind in ("head", "lines", "latest"):
                 self._compiled(kind)
+            auto_index_orders(self.wh)
 
     def _compiled(self, kind: str) -> tuple[str, tuple[str, ...]]:
         if kind not in self._sql:
-            placeholders = {_ORDER: _ORDER, _CUSTOMER: _CUSTOMER}
-            sql = str(ibis.to_sql(self._expr(kind, placeholders), dialect="duckdb"))
-            names = tuple(m.group(1) for m in _PLACEHOLDER.finditer(sql))
-            self._sql[kind] = (_PLACEHOLDER.sub("?", sql), names)
+            # the SQL names tables, not the database: compile once per process and warehouse
+            key = (str(self.wh.url), kind)
+            if key not in _COMPILED:
+                placeholders = {_ORDER: _ORDER, _CUSTOMER: _CUSTOMER}
+                sql = str(ibis.to_sql(self._expr(kind, placeholders), dialect="duckdb"))
+                names = tuple(m.group(1) for m in _PLACEHOLDER.finditer(sql))
+                _COMPILED[key] = (_PLACEHOLDER.sub("?", sql), names)
+            self._sql[kind] = _COMPILED[key]
         return self._sql[kind]
 
     def _expr(self, kind: str, values: dict[str, str]) -> ibis.Table:
@@ -168,24 +181,71 @@ ORDER_INDEXES = (
     ("assist_orders_order_id", "orders"),
     ("assist_order_items_order_id", "order_items"),
 )
+# warehouses (file path, or the in-memory object) known to have the indexes, and when a
+# read-only one was last found without them (checked again after RETRY_SECONDS)
+_INDEXED: set[object] = set()
+_MISSING_SINCE: dict[object, float] = {}
+RETRY_SECONDS = 60.0
+
+
+def missing_order_indexes(wh: Warehouse) -> list[str]:
+    """The order-id indexes that do not exist (DuckDB; always empty on Spark)."""
+    if wh.backend_name != "duckdb":
+        return []
+    rows = wh.duckdb.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
+    existing = {r[0] for r in rows}
+    return [name for name, _ in ORDER_INDEXES if name not in existing]
 
 
 def ensure_order_indexes(wh: Warehouse) -> list[str]:
     """Create the order-id indexes that make a lookup a point read (DuckDB; idempotent).
 
     Without them each lookup scans ``orders`` and ``order_items`` (~10-60 ms at a million
-    lines); with them it takes well under a millisecond. The indexes change no data. Returns
-    the names of the indexes created (none on Spark, which has no indexes).
+    lines); with them it takes well under a millisecond. The indexes change no data, and
+    DuckDB keeps them up to date as orders are inserted, updated or deleted (a new order is
+    found through the index at once). Returns the names of the indexes created (none on
+    Spark, which has no indexes).
+    """
+    missing = missing_order_indexes(wh)
+    tables = dict(ORDER_INDEXES)
+    for name in missing:
+        wh.duckdb.execute(f"CREATE INDEX {name} ON {tables[name]} (order_id)")
+    return missing
+
+
+def _key(wh: Warehouse) -> object:
+    return str(wh.url.path.absolute()) if wh.url.path is not None else id(wh.duckdb)
+
+
+def auto_index_orders(wh: Warehouse) -> list[str]:
+    """Index the order ids when they are not indexed yet and the warehouse is writable.
+
+    Called by every :meth:`OrderLookup.prepare` (so by the assistant) and, through
+    ``store_kb``, by ``assist kb load``. Once the indexes are known to exist, nothing is
+    checked again in this process. A read-only warehouse without them (a server opening the
+    file read-only) is answered by scans and checked again after :data:`RETRY_SECONDS`; the
+    first writable use creates them.
     """
     if wh.backend_name != "duckdb":
         return []
+    key = _key(wh)
+    if key in _INDEXED:
+        return []
     con = wh.duckdb
-    existing = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
-    created = []
-    for name, table in ORDER_INDEXES:
-        if name not in existing:
-            con.execute(f"CREATE INDEX {name} ON {table} (order_id)")
-            created.append(name)
+    mode = con.execute("SELECT current_setting('access_mode')").fetchone()
+    if mode is not None and mode[0] == "read_only":
+        last = _MISSING_SINCE.get(key)
+        if last is not None and time.monotonic() - last < RETRY_SECONDS:
+            return []
+        if missing_order_indexes(wh):
+            log.info("order-id indexes missing on read-only %s; lookups scan the tables", wh.url)
+            _MISSING_SINCE[key] = time.monotonic()
+            return []
+        created: list[str] = []
+    else:
+        created = ensure_order_indexes(wh)
+    _INDEXED.add(key)
+    _MISSING_SINCE.pop(key, None)
     return created
 
 

@@ -11,6 +11,8 @@ Tables (replaced on every build, written through the warehouse's Ibis backend):
 ``reco_popular``
     list, rank, sku, score, category, built_at: the whole in-stock catalogue ranked by
     ``popular`` (distinct buyers) and ``trending`` (recency-weighted); the cold-start fallback.
+``reco_build``
+    build_id, built_at, model: one row naming the build, so serving processes notice a new one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopscope.errors import InvalidInputError, NotFoundError
+from shopscope.storefront.recommend.cache import forget
 from shopscope.storefront.recommend.cooccurrence import also_viewed, bought_together
 from shopscope.storefront.recommend.evaluate import evaluate, recommend_rows
 from shopscope.storefront.recommend.interactions import (
@@ -36,7 +39,9 @@ from shopscope.storefront.recommend.models import ALS, BPR, ItemKNN, Popularity,
 from shopscope.storefront.recommend.popular import item_popularity, trending_items
 from shopscope.storefront.recommend.rules import catalogue, out_of_stock
 from shopscope.storefront.recommend.store import (
+    BUILD_TABLE,
     RECO_TABLES,
+    build_row,
     ranked_compact,
     with_display,
     write_tables,
@@ -163,8 +168,10 @@ def build_recommendations(
             "reco_user_topk": user_rows,
             "reco_item_topk": with_display(item_rows, display, "related_sku", built_at),
             "reco_popular": with_display(popular, display, "sku", built_at),
+            BUILD_TABLE: build_row(recommender.name, built_at),
         },
     )
+    forget(wh)  # this process's lookups load the new lists at once; others notice the build id
     return BuildSummary(
         model=recommender.name,
         chosen_by=chosen_by,

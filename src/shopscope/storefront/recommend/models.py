@@ -1,4 +1,4 @@
-"""Scoring models: popularity, item-kNN, implicit ALS and BPR, behind one small interface.
+"""Scoring models: popularity, item-kNN, implicit ALS and BPR (one factor-model base).
 
 Every model follows the estimator shape: ``fit(matrix) -> Self`` on an
 :class:`~shopscope.storefront.recommend.interactions.InteractionMatrix`, fitted attributes end in
@@ -22,7 +22,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,6 +33,7 @@ from shopscope.storefront.recommend.interactions import InteractionMatrix
 __all__ = [
     "ALS",
     "BPR",
+    "FactorModel",
     "ItemKNN",
     "Popularity",
     "Recommender",
@@ -141,20 +142,21 @@ class ItemKNN:
         return np.asarray(out, dtype=np.float32)
 
 
-@dataclass
-class ALS:
-    """Implicit-feedback matrix factorisation by alternating least squares (Hu et al., 2008).
+@dataclass(kw_only=True)
+class FactorModel:
+    """Latent-factor model: ``score(u, i) = x_u · y_i``, fitted with an ``implicit`` solver.
 
-    Fitted on ``confidence(weights)`` with ``implicit``'s CPU solver (conjugate gradient), one
-    thread and a fixed ``seed``, so results are reproducible.
+    Subclasses say only what differs: the solver (:meth:`_solver`), what it is fitted on
+    (:meth:`_training_matrix`) and their own hyper-parameters. Fitting (one thread, fixed
+    ``seed``, so results are reproducible), scoring, a customer's top-k and the items most
+    similar to an item are shared.
     """
 
     factors: int = 32
     regularization: float = 1.0
-    alpha: float = 1.0
     iterations: int = 15
     seed: int = 42
-    name: str = "als"
+    name: str = ""
     user_factors_: np.ndarray = field(init=False, repr=False)
     item_factors_: np.ndarray = field(init=False, repr=False)
 
@@ -163,23 +165,24 @@ class ALS:
         _check_positive_int("iterations", self.iterations)
         _check_positive_int("seed", self.seed, low=0)
         _check_positive_float("regularization", self.regularization)
-        _check_positive_float("alpha", self.alpha)
+
+    def _solver(self) -> Any:
+        """The unfitted ``implicit`` model."""
+        raise NotImplementedError
+
+    def _training_matrix(self, matrix: InteractionMatrix) -> sp.csr_matrix:
+        """What the solver is fitted on (customers × items)."""
+        raise NotImplementedError
 
     def fit(self, matrix: InteractionMatrix) -> Self:
+        import implicit.cpu.als
+        import implicit.cpu.bpr  # noqa: F401  (loaded before the limit below, so it covers them)
         from threadpoolctl import threadpool_limits
 
+        # implicit warns (and slows down) when BLAS runs its own threads next to its own
         with threadpool_limits(1, "blas"):
-            from implicit.cpu.als import AlternatingLeastSquares
-
-            model = AlternatingLeastSquares(
-                factors=self.factors,
-                regularization=self.regularization,
-                alpha=self.alpha,
-                iterations=self.iterations,
-                random_state=self.seed,
-                num_threads=1,
-            )
-            model.fit(confidence(matrix.weights), show_progress=False)
+            model = self._solver()
+            model.fit(self._training_matrix(matrix), show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
         return self
@@ -188,31 +191,80 @@ class ALS:
         out: np.ndarray = self.user_factors_[rows] @ self.item_factors_.T
         return out
 
+    def recommend(
+        self, row: int, history: sp.csr_matrix, k: int = 10, *, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` item positions and scores for one customer row (seen items excluded)."""
+        from shopscope.storefront.recommend.rules import select_top_k
 
-@dataclass
-class BPR:
-    """Bayesian personalised ranking (Rendle et al., 2009), SGD from ``implicit``, one thread."""
+        rows = np.asarray([row])
+        exclude = history[rows] if exclude_seen else None
+        positions, values = select_top_k(self.scores(rows, history), k, exclude=exclude)
+        keep = positions[0] >= 0
+        return positions[0][keep], values[0][keep]
 
-    factors: int = 32
-    learning_rate: float = 0.05
-    regularization: float = 0.01
-    iterations: int = 100
-    seed: int = 42
-    name: str = "bpr"
-    user_factors_: np.ndarray = field(init=False, repr=False)
-    item_factors_: np.ndarray = field(init=False, repr=False)
+    def similar_items(self, item: int, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` items whose factors have the highest cosine with ``item``'s (not itself)."""
+        norms = np.linalg.norm(self.item_factors_, axis=1)
+        safe = np.where(norms > 0, norms, 1.0)
+        cosine = (self.item_factors_ @ self.item_factors_[item]) / (safe * safe[item])
+        cosine[item] = -np.inf
+        cosine[norms == 0] = -np.inf
+        top = min(k, int(np.isfinite(cosine).sum()))
+        order = np.lexsort((np.arange(len(cosine)), -cosine))[:top]  # ties: lower position
+        return order, cosine[order].astype(np.float32)
+
+
+@dataclass(kw_only=True)
+class ALS(FactorModel):
+    """Implicit-feedback matrix factorisation by alternating least squares (Hu et al., 2008).
+
+    Fitted on ``confidence(weights)`` with ``implicit``'s CPU solver (conjugate gradient).
+    """
+
+    alpha: float = 1.0
+    name: str = "als"
 
     def __post_init__(self) -> None:
-        _check_positive_int("factors", self.factors)
-        _check_positive_int("iterations", self.iterations)
-        _check_positive_int("seed", self.seed, low=0)
-        _check_positive_float("learning_rate", self.learning_rate)
-        _check_positive_float("regularization", self.regularization)
+        super().__post_init__()
+        _check_positive_float("alpha", self.alpha)
 
-    def fit(self, matrix: InteractionMatrix) -> Self:
+    def _solver(self) -> Any:
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        return AlternatingLeastSquares(
+            factors=self.factors,
+            regularization=self.regularization,
+            alpha=self.alpha,
+            iterations=self.iterations,
+            random_state=self.seed,
+            num_threads=1,
+        )
+
+    def _training_matrix(self, matrix: InteractionMatrix) -> sp.csr_matrix:
+        return confidence(matrix.weights)
+
+
+@dataclass(kw_only=True)
+class BPR(FactorModel):
+    """Bayesian personalised ranking (Rendle et al., 2009), SGD from ``implicit``.
+
+    Fitted on the raw weights: BPR only uses which entries are non-zero.
+    """
+
+    regularization: float = 0.01
+    iterations: int = 100
+    learning_rate: float = 0.05
+    name: str = "bpr"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_positive_float("learning_rate", self.learning_rate)
+
+    def _solver(self) -> Any:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-        model = BayesianPersonalizedRanking(
+        return BayesianPersonalizedRanking(
             factors=self.factors,
             learning_rate=self.learning_rate,
             regularization=self.regularization,
@@ -220,11 +272,6 @@ class BPR:
             random_state=self.seed,
             num_threads=1,
         )
-        model.fit(matrix.weights, show_progress=False)
-        self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
-        self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
-        return self
 
-    def scores(self, rows: np.ndarray, history: sp.csr_matrix) -> np.ndarray:
-        out: np.ndarray = self.user_factors_[rows] @ self.item_factors_.T
-        return out
+    def _training_matrix(self, matrix: InteractionMatrix) -> sp.csr_matrix:
+        return matrix.weights

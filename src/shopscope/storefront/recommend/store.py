@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,19 @@ from shopscope.errors import InvalidInputError
 if TYPE_CHECKING:
     from shopscope.warehouse.connection import Warehouse
 
-__all__ = ["RECO_TABLES", "ranked_compact", "with_display", "write_tables"]
+__all__ = [
+    "BUILD_TABLE",
+    "RECO_TABLES",
+    "build_row",
+    "ranked_compact",
+    "with_display",
+    "write_tables",
+]
 
 RECO_TABLES = ("reco_user_topk", "reco_item_topk", "reco_popular")
+# one row per build (build_id, built_at, model), written with the lists: serving processes
+# compare its build_id with the one they loaded to notice a new build (see index.py)
+BUILD_TABLE = "reco_build"
 _INDEX = {"reco_user_topk": "customer_id", "reco_item_topk": "sku, list"}
 
 
@@ -25,9 +36,10 @@ def write_tables(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
     On DuckDB all of them are replaced in one transaction (readers see the old lists or the new
     ones, never a mix) and each lookup key gets an ART index, so serving reads a few rows.
     """
-    unknown = sorted(set(tables) - set(RECO_TABLES))
+    allowed = (*RECO_TABLES, BUILD_TABLE)
+    unknown = sorted(set(tables) - set(allowed))
     if unknown:
-        raise InvalidInputError(f"write_tables writes {', '.join(RECO_TABLES)}, not {unknown}.")
+        raise InvalidInputError(f"write_tables writes {', '.join(allowed)}, not {unknown}.")
     if wh.backend_name != "duckdb":
         for name, data in tables.items():
             wh.write_arrow(name, data, mode="overwrite")
@@ -45,6 +57,17 @@ def write_tables(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def build_row(model: str, built_at: datetime) -> pa.Table:
+    """The ``reco_build`` row of a new build: a fresh random ``build_id``."""
+    return pa.table(
+        {
+            "build_id": pa.array([uuid.uuid4().hex], pa.string()),
+            "built_at": pa.array([built_at], pa.timestamp("us")),
+            "model": pa.array([model], pa.string()),
+        }
+    )
 
 
 def with_display(table: pa.Table, display: pa.Table, key: str, built_at: datetime) -> pa.Table:
