@@ -10,7 +10,8 @@ TIERS = {
     "user_ops": ["/tactical", "/tactical/retention", "/execution"],
     "cs_agent": ["/execution"],
 }
-CHARTS = {"/strategic": 2, "/tactical": 1, "/tactical/retention": 1, "/execution": 0}
+CHARTS = {"/strategic": 5, "/tactical": 1, "/tactical/retention": 1, "/execution": 0}
+STRATEGIC_PANEL_CHARTS = ("chart-ltv-cac", "chart-demand", "chart-budget")
 
 
 def sign_in(page, server, role: str) -> None:
@@ -96,3 +97,27 @@ def test_phone_width_has_no_horizontal_scroll(page, live_server, artifacts):
     page.wait_for_function("() => document.querySelector('[data-rendered=true] .main-svg')")
     page.screenshot(path=str(artifacts / "user_ops_tactical_phone.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 400
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_strategic_panels_and_budget_page_draw_their_charts(page, live_server, artifacts, lang):
+    sign_in(page, live_server, "operations_director")
+    page.context.add_cookies([{"name": "shopscope_lang", "value": lang, "url": live_server.url}])
+    response = page.goto(f"{live_server.url}/strategic")
+    assert response.status == 200
+    for chart in STRATEGIC_PANEL_CHARTS:
+        page.wait_for_selector(f"#{chart}[data-rendered=true] .main-svg", state="attached")
+    bars = page.evaluate("() => document.querySelectorAll('#chart-ltv-cac .bars .point').length")
+    assert bars > 0
+    page.screenshot(path=str(artifacts / f"strategic_panels_{lang}.png"), full_page=True)
+    page.click("a[href='/strategic/budget']:not(nav a)")
+    page.wait_for_url(lambda url: url.endswith("/strategic/budget"))
+    for chart in ("chart-budget-split", "chart-budget-curves"):
+        page.wait_for_selector(f"#{chart}[data-rendered=true] .main-svg", state="attached")
+    page.fill("input[name=total]", "30")  # within the channels' caps (docs/methods/budget.md)
+    page.press("input[name=total]", "Enter")  # the GET form puts the plan in the URL
+    page.wait_for_url(lambda url: "total=30" in url)
+    page.wait_for_selector("#chart-budget-split[data-rendered=true] .main-svg", state="attached")
+    page.screenshot(path=str(artifacts / f"strategic_budget_{lang}.png"), full_page=True)
+    assert page.console_errors == []
+    assert page.external_requests == []

@@ -19,7 +19,7 @@ ENDPOINTS = [
     (f"/api/v1/channels?{JUNE}", TRAFFIC, RETENTION),
     ("/api/v1/attribution?models=last,linear,markov", TRAFFIC, RETENTION),
     ("/api/v1/acquisition/cohorts", TRAFFIC, RETENTION),
-    ("/api/v1/budget/plan?total=400", DIRECTOR, TRAFFIC),
+    ("/api/v1/budget/plan?total=400&max_scale=0", DIRECTOR, TRAFFIC),
 ]
 
 
@@ -56,6 +56,9 @@ def test_acquisition_endpoints_permissions(client_for, anon, path, allowed, refu
         ("/api/v1/attribution?models=markov9", 400),
         ("/api/v1/attribution?lookback=0", 422),
         ("/api/v1/attribution?lookback=1000", 422),
+        ("/api/v1/attribution?from=2026-06-30&to=2026-06-01", 400),
+        ("/api/v1/attribution?from=2031-01-01&to=2031-02-01", 400),
+        ("/api/v1/attribution?from=June", 422),
         ("/api/v1/acquisition/cohorts?margin=0", 422),
         ("/api/v1/acquisition/cohorts?margin=1.5", 422),
         ("/api/v1/budget/plan", 422),
@@ -63,6 +66,8 @@ def test_acquisition_endpoints_permissions(client_for, anon, path, allowed, refu
         ("/api/v1/budget/plan?total=-5", 422),
         ("/api/v1/budget/plan?total=100&objective=clicks", 422),
         ("/api/v1/budget/plan?total=100&weeks=53", 422),
+        ("/api/v1/budget/plan?total=10&max_scale=-1", 422),
+        ("/api/v1/budget/plan?total=1000000", 400),  # beyond every channel's cap
     ],
 )
 def test_bad_parameters_get_the_error_shape(client_for, url, status):
@@ -168,7 +173,7 @@ def test_budget_plan_allocates_the_budget_and_is_audited(app_env: AppEnv, client
     from shopscope.appdb import open_appdb, records
 
     c = client_for(DIRECTOR)
-    body = c.get("/api/v1/budget/plan?total=400&objective=revenue").json()
+    body = c.get("/api/v1/budget/plan?total=400&objective=revenue&max_scale=0").json()
     assert "not from an experiment" in body["note"]
     alloc = body["allocation"]
     assert {r["channel"] for r in alloc} == {k["channel"] for k in body["curves"]}
@@ -180,7 +185,7 @@ def test_budget_plan_allocates_the_budget_and_is_audited(app_env: AppEnv, client
         body["predicted_revenue"] - body["current_revenue"]
     )
     assert body["expected_gain"] >= -1e-6  # the current split is a feasible plan
-    weekly = c.get("/api/v1/budget/plan?total=5600&weeks=2&outcome=revenue").json()
+    weekly = c.get("/api/v1/budget/plan?total=5600&weeks=2&outcome=revenue&max_scale=0").json()
     alloc_w = weekly["allocation"]  # daily spend per channel and week
     assert {r["week"] for r in alloc_w} == {0, 1} or {r["week"] for r in alloc_w} == {1, 2}
     assert 7 * sum(r["spend"] for r in alloc_w) == pytest.approx(5600, rel=1e-6)
@@ -193,3 +198,59 @@ def test_budget_plan_allocates_the_budget_and_is_audited(app_env: AppEnv, client
         ]
     db.close()
     assert 400 in totals and 5600 in totals
+
+
+def test_attribution_over_a_date_range(client_for, demo_wh):
+    c = client_for(TRAFFIC)
+    url = "/api/v1/attribution?models=last,markov"
+    everything = c.get(url).json()
+    assert everything["period"] is None
+    may = c.get(f"{url}&from=2026-05-01&to=2026-05-31").json()
+    june = c.get(f"{url}&from=2026-06-01&to=2026-06-30").json()
+    both = c.get(f"{url}&from=2026-05-01&to=2026-06-30").json()
+    assert june["period"] == "2026-06-01..2026-06-30"
+    # a path belongs to the period its conversion falls in: periods add up
+    for key in ("conversions", "value", "attributed_conversions"):
+        assert may["stats"][key] + june["stats"][key] == pytest.approx(both["stats"][key]), key
+    assert both["stats"]["conversions"] < everything["stats"]["conversions"]
+    purchases = demo_wh.duckdb.sql(
+        "select count(distinct coalesce(order_id, event_id)) from events "
+        "where event_type = 'purchase' and occurred_at >= '2026-06-01' "
+        "and occurred_at < '2026-07-01'"
+    ).fetchone()[0]
+    assert june["stats"]["conversions"] == purchases
+    for m in june["models"]:
+        credited = sum(r[m] for r in june["conversions"])
+        assert credited == pytest.approx(june["stats"]["attributed_conversions"])
+    # an open end reaches the edge of the data
+    since = c.get(f"{url}&from=2026-06-01").json()
+    assert since["period"] == "2026-06-01..2026-06-30" and since["stats"] == june["stats"]
+    until = c.get(f"{url}&to=2026-06-30").json()
+    assert until["stats"]["conversions"] == everything["stats"]["conversions"]
+
+
+def test_cohort_channel_summary_has_a_payback_month(client_for):
+    body = client_for(TRAFFIC).get("/api/v1/acquisition/cohorts?limit=1000").json()
+    for s in body["by_channel"]:
+        mine = [r for r in body["items"] if r["channel"] == s["channel"]]
+        if s["cac"] is None:
+            assert s["payback_month"] is None
+            continue
+        # a pooled payback month lies between the fastest and the slowest cohort that paid back
+        paid = [r["payback_month"] for r in mine if r["payback_month"] is not None]
+        assert paid and min(paid) <= s["payback_month"] <= max(r["months_observed"] for r in mine)
+
+
+def test_budget_plan_caps_each_channel_near_the_spend_it_was_fitted_on(client_for):
+    c = client_for(DIRECTOR)
+    uncapped = c.get("/api/v1/budget/plan?total=40&max_scale=0").json()
+    typical = {k["channel"]: k["typical_spend"] for k in uncapped["curves"]}
+    for scale in (2.0, 1.5):
+        body = c.get(f"/api/v1/budget/plan?total=40&max_scale={scale}").json()
+        assert body["max_scale"] == scale
+        assert sum(r["spend"] for r in body["allocation"]) == pytest.approx(40, rel=1e-6)
+        for r in body["allocation"]:
+            assert r["spend"] <= scale * typical[r["channel"]] + 1e-6, r
+    over = c.get("/api/v1/budget/plan?total=40&max_scale=0.1")
+    err = assert_error(over, 400, "invalid_input")
+    assert "max_scale" in err["message"] and "typical daily spend" in err["message"]

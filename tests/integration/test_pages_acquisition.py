@@ -89,3 +89,44 @@ def test_tables_export_as_csv_with_the_page_filters(client_for, table):
     if table == "channels":
         days = {row["day"] for row in rows}
         assert min(days) == "2026-06-01" and max(days) == "2026-06-30"
+
+
+def test_attribution_follows_the_dates_in_the_url(client_for):
+    from shopscope.server.pages.acquisition import PAGE_MODELS
+
+    c = client_for("traffic_ops")
+    models = ",".join(PAGE_MODELS)
+    june = {"from": "2026-06-01", "to": "2026-06-30"}
+    r = c.get(URL, params=june)
+    t = catalog("en")
+    api = c.get("/api/v1/attribution", params={"models": models, **june}).json()
+    summary = t(
+        "acq.attribution_summary_period",
+        attributed=f"{api['stats']['attributed_conversions']:,}",
+        conversions=f"{api['stats']['conversions']:,}",
+        days="30",
+        start="1 Jun 2026",
+        end="30 Jun 2026",
+    )
+    assert summary in r.text
+    rows = list(
+        csv.DictReader(
+            io.StringIO(c.get(URL, params={**june, "export": "attribution_conversions"}).text)
+        )
+    )
+    want = {row["channel"]: row for row in api["conversions"]}
+    for row in rows:
+        for m in PAGE_MODELS:
+            assert float(row[m]) == pytest.approx(want[row["channel"]][m])
+    # without dates: every path, as the API gives by default
+    everything = c.get("/api/v1/attribution", params={"models": models}).json()
+    plain = c.get(URL).text
+    stats = everything["stats"]
+    summary = t(
+        "acq.attribution_summary",
+        attributed=f"{stats['attributed_conversions']:,}",
+        conversions=f"{stats['conversions']:,}",
+        days="30",
+    )
+    assert summary in plain
+    assert everything["stats"]["conversions"] > api["stats"]["conversions"]

@@ -1,6 +1,7 @@
-"""Acquisition endpoints: channel performance, attribution, acquired cohorts, budget plans.
+"""Acquisition endpoints: channel performance, attribution, acquired cohorts (budget plans:
+``api/budget.py``).
 
-See ``docs/methods/channels.md``, ``docs/methods/attribution.md`` and ``docs/methods/budget.md``.
+See ``docs/methods/channels.md`` and ``docs/methods/attribution.md``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from shopscope.appdb.records import audit
 from shopscope.cli.output import to_jsonable
 from shopscope.errors import InvalidInputError
 from shopscope.server.api.common import ERRORS, PageParams, Paging, cached, list_result
-from shopscope.server.auth import Principal, client_ip, require
-from shopscope.server.state import get_state, open_warehouse
+from shopscope.server.auth import Principal, require
+from shopscope.server.state import open_warehouse
 from shopscope.warehouse.connection import Warehouse
 
 __all__ = [
@@ -31,10 +31,11 @@ __all__ = [
 router = APIRouter(tags=["acquisition"], responses=ERRORS)
 WH = Annotated[Warehouse, Depends(open_warehouse)]
 Reader = Annotated[Principal, Depends(require("acquisition.read"))]
-Planner = Annotated[Principal, Depends(require("budget.plan"))]
 From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")]
 To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")]
 Grain = Literal["channel", "campaign", "day"]
+ALL_DAYS = 100_000
+"""``default_days`` that makes an open ``from`` reach back to the first day of data."""
 Margin = Annotated[
     float, Query(gt=0, le=1, description="Gross margin in (0, 1] for payback (1: revenue).")
 ]
@@ -47,8 +48,12 @@ def _period(wh: Warehouse, start: date | None, end: date | None) -> Any:
 
 
 def _optional_period(wh: Warehouse, start: date | None, end: date | None) -> Any:
-    """``None`` (all data) unless a bound is given."""
-    return _period(wh, start, end) if start is not None or end is not None else None
+    """``None`` (all data) unless a bound is given; an open bound extends to the data's edge."""
+    from shopscope.insight.periods import resolve_range
+
+    if start is None and end is None:
+        return None
+    return resolve_range(wh, start, end, default_days=ALL_DAYS)
 
 
 def _page(
@@ -105,19 +110,24 @@ def attribution_for(
     wh: Warehouse,
     models: tuple[str, ...],
     lookback: float,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Any:
     """The :class:`~shopscope.acquisition.AttributionReport` of the given models (cached).
 
-    Paths of all the data; the library takes a ``period`` (paths ending in it), which the
-    API and the page do not pass through yet.
+    Paths ending in ``start``..``end`` (either bound may be open); all the data when neither
+    is given. The period is part of the cache key.
     """
     from shopscope.acquisition.attribution import attribution_report
     from shopscope.acquisition.paths import PathOptions
 
+    period = _optional_period(wh, start, end)
     return cached(
         request,
-        ("acq_attribution", models, lookback),
-        lambda: attribution_report(wh, models=models, options=PathOptions(lookback_days=lookback)),
+        ("acq_attribution", models, lookback, period),
+        lambda: attribution_report(
+            wh, models=models, period=period, options=PathOptions(lookback_days=lookback)
+        ),
     )
 
 
@@ -154,10 +164,19 @@ def attribution(
     lookback: Annotated[
         float, Query(gt=0, le=365, description="Lookback window in days (touches kept).")
     ] = 30.0,
+    start: Annotated[
+        date | None, Query(alias="from", description="Paths ending on or after this day.")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Paths ending on or before this day.")
+    ] = None,
 ) -> JSONResponse:
-    """Attribution models side by side over all paths: credited conversions and revenue."""
+    """Attribution models side by side: credited conversions and revenue (default: all paths).
+
+    With ``from``/``to``, only the paths that end (convert, or are cut) in that range count.
+    """
     chosen = parse_models(models)
-    r = attribution_for(request, wh, chosen, lookback)
+    r = attribution_for(request, wh, chosen, lookback, start, end)
     return JSONResponse(
         to_jsonable(
             {
@@ -193,8 +212,35 @@ def cohorts_for(
     )
 
 
-def cohort_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per channel over its cohorts: customers, spend, CAC, revenue and LTV per customer."""
+def _payback(rows: list[dict[str, Any]], curves: list[dict[str, Any]], margin: float) -> Any:
+    """First month ``k`` in which the pooled cohorts observed for ``k + 1`` months pay back.
+
+    Pools the channel's cohorts with spend that have been observed for at least ``k + 1``
+    months: ``margin`` x their revenue per customer by month ``k`` against their CAC
+    (spend / customers); ``None`` when that never happens (or the channel has no spend).
+    """
+    cum = {
+        (c["cohort"], int(c["period"])): float(c["cumulative_revenue_per_customer"]) for c in curves
+    }
+    paid = [r for r in rows if (r["spend"] or 0) > 0 and r["customers"]]
+    for k in range(max((int(r["months_observed"]) for r in paid), default=0)):
+        seen = [r for r in paid if r["months_observed"] > k]
+        spend = sum(float(r["spend"]) for r in seen)
+        revenue = sum(r["customers"] * cum.get((r["cohort"], k), 0.0) for r in seen)
+        if margin * revenue >= spend:
+            return k
+    return None
+
+
+def cohort_summary(
+    rows: list[dict[str, Any]],
+    curves: list[dict[str, Any]] | None = None,
+    margin: float = 1.0,
+) -> list[dict[str, Any]]:
+    """Per channel over its cohorts: customers, spend, CAC, revenue and LTV per customer.
+
+    With the cohorts' ``curves`` it adds the pooled ``payback_month`` (see :func:`_payback`).
+    """
     acc: dict[str, dict[str, float]] = {}
     for r in rows:
         a = acc.setdefault(r["channel"], {"customers": 0.0, "spend": 0.0, "revenue": 0.0})
@@ -210,6 +256,7 @@ def cohort_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         size = a["customers"]
         cac = a["spend"] / size if size and a["spend"] > 0 else None
         ltv = a["ltv"] / size if size and "ltv" in a else None
+        mine = [r for r in rows if r["channel"] == ch]
         out.append(
             {
                 "channel": ch,
@@ -219,6 +266,9 @@ def cohort_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "revenue_per_customer": a["revenue"] / size if size else None,
                 "predicted_ltv": ltv,
                 "ltv_to_cac": ltv / cac if ltv is not None and cac else None,
+                "payback_month": None
+                if curves is None or cac is None
+                else _payback(mine, [c for c in curves if c["channel"] == ch], margin),
             }
         )
     return out
@@ -241,107 +291,6 @@ def acquisition_cohorts(
         "horizon_months": r.horizon_months,
         "margin": r.margin,
         "note": r.note,
-        "by_channel": cohort_summary(rows),
+        "by_channel": cohort_summary(rows, r.curves.to_pylist(), r.margin),
     }
     return _page(request, p, rows, page, "acquisition_cohorts", extra)
-
-
-def _curve_summary(c: Any) -> dict[str, Any]:
-    return {
-        "channel": c.channel,
-        "form": c.form,
-        "outcome": c.outcome,
-        "params": c.params,
-        "typical_spend": c.typical_spend,
-        "response_at_typical": float(c.response(c.typical_spend)),
-        "days": c.days,
-        "r_squared": c.r_squared,
-    }
-
-
-@router.get("/budget/plan")
-def budget_plan(
-    request: Request,
-    wh: WH,
-    p: Planner,
-    total: Annotated[
-        float, Query(gt=0, le=1e12, description="Budget per day (or over `weeks` weeks).")
-    ],
-    objective: Annotated[
-        Literal["revenue", "profit"], Query(description="Maximise revenue or profit.")
-    ] = "revenue",
-    outcome: Annotated[
-        Literal["new_customers", "revenue"],
-        Query(description="Outcome the curves predict (new customers are valued by channel)."),
-    ] = "new_customers",
-    form: Annotated[Literal["power", "hill"], Query(description="Curve form.")] = "power",
-    margin: Margin = 1.0,
-    weeks: Annotated[
-        int, Query(ge=0, le=52, description="Plan this many weeks; `total` is the whole horizon.")
-    ] = 0,
-) -> JSONResponse:
-    """Fit response curves and split a budget to maximise predicted revenue (observational)."""
-    from shopscope.acquisition.budget import (
-        OBSERVATIONAL_NOTE,
-        allocate_budget,
-        current_spend,
-        fit_response_curves,
-        plan_weeks,
-    )
-    from shopscope.acquisition.cohorts import value_per_customer
-
-    curves = cached(
-        request,
-        ("acq_curves", outcome, form),
-        lambda: tuple(fit_response_curves(wh, outcome=outcome, form=form, n_boot=0)),
-    )
-    current = cached(request, "acq_current_spend", lambda: current_spend(wh))
-    value: dict[str, float] | float = 1.0
-    if outcome == "new_customers":
-        per = cached(request, "acq_value_per_customer", lambda: value_per_customer(wh))
-        value = {c.channel: per.get(c.channel, 0.0) for c in curves}
-    common: dict[str, Any] = {
-        "objective": objective,
-        "value_per_outcome": value,
-        "margin": margin,
-        "current": current,
-    }
-    plan = (
-        plan_weeks(curves, total, weeks, **common)
-        if weeks > 0
-        else allocate_budget(curves, total, **common)
-    )
-    with get_state(request).db.session() as s:
-        audit(
-            s,
-            p.username,
-            "budget.plan",
-            target=request.url.path,
-            ip=client_ip(request),
-            details={
-                "total": total,
-                "objective": objective,
-                "outcome": outcome,
-                "form": form,
-                "margin": margin,
-                "weeks": weeks,
-            },
-        )
-    return JSONResponse(
-        to_jsonable(
-            {
-                "note": OBSERVATIONAL_NOTE,
-                "objective": plan.objective,
-                "outcome": outcome,
-                "budget": plan.budget,
-                "weeks": weeks,
-                "margin": plan.margin,
-                "value_per_outcome": value,
-                "curves": [_curve_summary(c) for c in curves],
-                "allocation": [dataclasses.asdict(r) for r in plan.rows],
-                "predicted_revenue": plan.predicted_revenue,
-                "current_revenue": plan.current_revenue,
-                "expected_gain": plan.expected_gain,
-            }
-        )
-    )

@@ -82,7 +82,11 @@ def acquisition(
     end: Annotated[date | None, Query(alias="to")] = None,
     by: Annotated[Literal["channel", "campaign", "day"], Query()] = "channel",
 ) -> Response:
-    """Channel table with a ROAS/CAC chart, attribution models compared, cohort payback."""
+    """Channel table with a ROAS/CAC chart, attribution models compared, cohort payback.
+
+    ``from``/``to`` choose the channel table's days and the attribution's paths (those ending
+    in the range); without them the table shows the last 28 days and attribution all paths.
+    """
     t = catalog(page_language(request, p))
     report = channels_for(request, wh, start, end, by)
     rows = report.rows.to_pylist()
@@ -95,7 +99,7 @@ def acquisition(
     attribution: Any = None
     attribution_error = None
     try:
-        attribution = attribution_for(request, wh, PAGE_MODELS, 30.0)
+        attribution = attribution_for(request, wh, PAGE_MODELS, 30.0, start, end)
     except ShopscopeError as exc:
         attribution_error = str(exc)
     conversions = attribution.compare("conversions") if attribution else []
@@ -110,7 +114,11 @@ def acquisition(
     months = sorted({r["cohort"] for r in cohort_rows}, reverse=True)[:RECENT_COHORT_MONTHS]
     recent = [r for r in cohort_rows if r["cohort"] in set(months)]
     recent.sort(key=lambda r: (r["cohort"], r["channel"]), reverse=True)
-    summary = cohort_summary(cohort_rows)
+    summary = cohort_summary(
+        cohort_rows,
+        cohorts.curves.to_pylist() if cohorts else None,
+        cohorts.margin if cohorts else 1,
+    )
     return render(
         request,
         "acquisition/acquisition.html",

@@ -74,12 +74,21 @@ def strategic(
     f: Period,
     p: Annotated[Principal, Depends(require("workspace.strategic"))],
 ) -> Response:
-    """Executive overview: KPIs with drivers, trend, anomalies, LTV by channel, team map."""
-    from shopscope.server.i18n import catalog
+    """Executive overview: KPIs with drivers, trend, anomalies, cohort LTV vs CAC, demand and
+    stock risk, the budget plan, LTV by channel, team map."""
+    from shopscope.server.i18n import Formatter, catalog
+    from shopscope.server.pages import strategic_panels as sp
     from shopscope.server.pages.render import page_language
 
-    t = catalog(page_language(request, p))
+    lang = page_language(request, p)
+    t, fmt = catalog(lang), Formatter(lang)
     report = report_for(request, wh, f)
+    panels = {
+        "ltv_cac": sp.ltv_cac_panel(request, wh, t, fmt),
+        "demand": sp.demand_panel(request, wh, t, fmt),
+        "stock": sp.stock_panel(request, wh, t, fmt),
+        "budget": sp.budget_panel(request, wh, t, fmt),
+    }
     kpis = [k for k in report.kpis if k.key in HEADLINE_KPIS]
     with get_state(request).db.session() as s:
         counts = Counter(s.scalars(select(User.role_key).where(User.active.is_(True))))
@@ -98,8 +107,10 @@ def strategic(
         series_chart=_series_chart(report, t),
         ltv_chart=_ltv_chart(report, t),
         team=team,
+        panels=panels,
         filters=f,
         tables={
+            **sp.panel_tables(panels),
             "kpis": list(report.kpis),
             "drivers": list(report.drivers.factors) if report.drivers else [],
             "anomalies": [
