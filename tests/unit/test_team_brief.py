@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 
 from shopscope.errors import ConfigurationError, NotFoundError
-from shopscope.team.brief import Finding, build_brief, default_rules, parse_rules
+from shopscope.team.brief import Brief, Finding, build_brief, default_rules, parse_rules
 from shopscope.warehouse.connection import Warehouse
+
+
+@pytest.fixture(scope="module")
+def demo_brief(demo_wh: Warehouse) -> Brief:
+    """The demo store's brief, built once for the tests that read it."""
+    return build_brief(demo_wh)
 
 
 def _rule(**over: Any) -> dict[str, Any]:
@@ -44,8 +50,10 @@ def test_bad_rules_are_explained(over: dict[str, Any], exc: type[Exception], mat
         parse_rules({"rules": [{k: v for k, v in _rule().items() if k != "title_zh"}]})
 
 
-def test_demo_brief_items_have_owner_evidence_and_due_date(demo_wh: Warehouse) -> None:
-    brief = build_brief(demo_wh)
+def test_demo_brief_items_have_owner_evidence_and_due_date(
+    demo_wh: Warehouse, demo_brief: Brief
+) -> None:
+    brief = demo_brief
     assert brief.as_of == date(2026, 6, 30)
     assert brief.skipped == ()
     listing = [i for i in brief.items if i.rule == "fix_listing"]
@@ -84,12 +92,17 @@ def test_fingerprint_changes_only_when_evidence_changes_materially() -> None:
     assert a.fingerprint() != Finding("k", {}, {"value": 100.0, "n": 4}).fingerprint()
 
 
-def test_brief_finds_the_planted_situations_and_spares_the_controls(demo_wh: Warehouse) -> None:
+def test_brief_finds_the_planted_situations_and_spares_the_controls(
+    demo_wh: Warehouse, demo_brief: Brief
+) -> None:
     """Precision and recall of the brief on the demo store's planted situations.
 
     Planted (demo_truth domain 'planted' and 'experiment'): a paid channel whose ROAS falls, a
-    VIP falling silent, a SKU about to stock out, the running A/B test. Controls: the other paid
-    channels, an active VIP and a well-stocked popular SKU.
+    VIP falling silent (at risk for user ops, to contact for CS), a SKU about to stock out, the
+    running A/B test, a popular SKU whose demand falls (trending down, below its forecast), the
+    ROAS channel's spend running over its monthly budget. Controls: the other paid channels
+    (ROAS and budget pacing), an active VIP, a well-stocked popular SKU and the next most popular
+    SKU.
     """
     truth = dict(
         ((r[0], r[1]), r[2])
@@ -104,15 +117,27 @@ def test_brief_finds_the_planted_situations_and_spares_the_controls(demo_wh: War
         f"vip:{keys['vip_at_risk']}",
         f"restock:{keys['stockout_risk']}:uk_warehouse",
         f"experiment:{keys['experiment_id']}",
+        f"contact:{keys['vip_at_risk']}",
+        f"trend:{keys['demand_drop']}",
+        f"forecast:{keys['demand_drop']}",
+        f"budget:{keys['budget_overspend']}:{demo_brief.as_of:%Y-%m}",
     }
     controls = {f"vip:{keys['vip_control']}", f"restock:{keys['stock_control']}:uk_warehouse"}
+    controls |= {f"contact:{keys['vip_control']}", f"trend:{keys['demand_control']}"}
+    controls |= {f"forecast:{keys['demand_control']}"}
     controls |= {
         f"roas:{r[0]}"
         for r in demo_wh.duckdb.execute(
             "SELECT key FROM demo_truth WHERE domain = 'planted' AND name = 'roas_control'"
         ).fetchall()
     }
-    raised = {i.key for i in build_brief(demo_wh).items}
+    controls |= {
+        f"budget:{r[0]}:{demo_brief.as_of:%Y-%m}"
+        for r in demo_wh.duckdb.execute(
+            "SELECT key FROM demo_truth WHERE domain = 'planted' AND name = 'budget_control'"
+        ).fetchall()
+    }
+    raised = {i.key for i in demo_brief.items}
     hits, false_alarms = planted & raised, controls & raised
     recall = len(hits) / len(planted)
     precision = len(hits) / max(len(hits) + len(false_alarms), 1)

@@ -76,6 +76,7 @@ _COMMAND_MODULES = (
     "server",
     "team",
     "tasks",
+    "targets",
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "ORDER_STATUSES",
     "SYSTEM_TABLES",
     "TABLES",
+    "TARGET_METRICS",
     "TICKET_STATUSES",
     "Column",
     "ColumnType",
@@ -442,10 +443,38 @@ STREAM_CHECKPOINT = Table(
     kind="system",
 )
 
+TARGET_METRICS = ("net_revenue", "orders", "new_customers", "aov", "conversion_rate", "ad_spend")
+
+TARGETS = Table(
+    "targets",
+    "one monthly target of a metric (for ad_spend: a channel's budget)",
+    (
+        _c("metric", "string", "What is targeted.", nullable=False, allowed=TARGET_METRICS),
+        _c(
+            "channel",
+            "string",
+            "ad_spend only: the channel whose budget this is; null for the whole shop.",
+        ),
+        _c("month", "date", "First day of the month the target is for.", nullable=False),
+        _c(
+            "value",
+            "float",
+            "Target for the whole month (budget for ad_spend).",
+            nullable=False,
+            minimum=0,
+        ),
+        _c("note", "string", "Why this target (free text)."),
+        _c("updated_at", "timestamp", "When it was last set (UTC).", nullable=False),
+    ),
+    ("metric", "channel", "month"),
+    kind="system",
+    description="Set with `shopscope targets` or on /strategic/targets, not by ingest.",
+)
+
 FACT_TABLES = (ORDERS, ORDER_ITEMS, EVENTS, AD_SPEND, INVENTORY, TICKETS)
 DIMENSION_TABLES = (CUSTOMERS, PRODUCTS)
 CANONICAL_TABLES = (CUSTOMERS, PRODUCTS, ORDERS, ORDER_ITEMS, EVENTS, AD_SPEND, INVENTORY, TICKETS)
-SYSTEM_TABLES = (QUARANTINE, INGEST_LOG, DEMO_TRUTH, STREAM_CHECKPOINT)
+SYSTEM_TABLES = (QUARANTINE, INGEST_LOG, DEMO_TRUTH, STREAM_CHECKPOINT, TARGETS)
 TABLES: dict[str, Table] = {t.name: t for t in (*CANONICAL_TABLES, *SYSTEM_TABLES)}
 
 

@@ -29,9 +29,15 @@ from shopscope.warehouse.demo.inventory import DemandLedger, inventory_tables
 from shopscope.warehouse.demo.marketing import build_paid_plan
 from shopscope.warehouse.demo.orders import build_orders
 from shopscope.warehouse.demo.params import DemoParams, experiment_id_for, resolve_size
-from shopscope.warehouse.demo.planted import Planted, plant_roas_drop, plant_vip_at_risk
+from shopscope.warehouse.demo.planted import (
+    Planted,
+    plant_demand_drop,
+    plant_roas_drop,
+    plant_vip_at_risk,
+)
 from shopscope.warehouse.demo.purchases import simulate_purchases
 from shopscope.warehouse.demo.support import TicketCounter, build_tickets
+from shopscope.warehouse.demo.targets import write_demo_targets
 from shopscope.warehouse.demo.timeline import Timeline, build_timeline
 from shopscope.warehouse.demo.truth import RunFacts, truth_table
 
@@ -273,8 +279,15 @@ def generate_demo(
         if vips is not None:
             planted.vip, planted.vip_control = vips
             writer.recount(("orders", "order_items", "events", "tickets"))
+        drop = plant_demand_drop(
+            con, n_days, params.planted, (planted.stock_at_risk, planted.stock_control)
+        )
+        if drop is not None:
+            planted.demand_drop, planted.demand_control = drop
+            writer.recount(("orders", "order_items", "events", "tickets"))
         truth = truth_table(params, timeline, spent, catalog, facts, planted)
         writer.write("demo_truth", truth)
+        write_demo_targets(wh, writer.write, plan, timeline, planted.roas_channel, params.planted)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -325,6 +325,8 @@ class PlantedParams:
     roas_factor: float = 1.8
     cover_days: float = 4.0
     vip_quiet_days: int = 120
+    trend_days: int = 28
+    trend_drop: float = 0.8
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,12 @@ other table moves:
   and an order in the last 30 days stops buying: their orders (lines, purchase events and
   tickets) after ``vip_quiet_days`` days before the end are removed. The next such customer is
   the control, still active.
+* **falling demand** — the most popular product SKU (other than the stock-out subject and its
+  control) loses ``trend_drop`` of its sale lines over the last ``trend_days`` days (every
+  line but an evenly spaced remainder, among sale orders that were not returned): a line is
+  removed from its order (the order's amounts, its purchase event and line numbers follow), an
+  order left without products is removed with its events and tickets. Its demand falls well
+  below its forecast and its own previous weeks; the next most popular SKU is the control.
 
 ``demo_truth`` rows with domain ``planted`` name the subjects and the controls.
 """
@@ -28,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from shopscope.warehouse.demo.marketing import PaidPlan
 from shopscope.warehouse.demo.params import PlantedParams
@@ -35,7 +42,14 @@ from shopscope.warehouse.demo.params import PlantedParams
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["Planted", "StockPlant", "plant_roas_drop", "plant_vip_at_risk", "stock_plant"]
+__all__ = [
+    "Planted",
+    "StockPlant",
+    "plant_demand_drop",
+    "plant_roas_drop",
+    "plant_vip_at_risk",
+    "stock_plant",
+]
 
 
 @dataclass
@@ -48,6 +62,8 @@ class Planted:
     stock_control: str | None = None
     vip: str | None = None
     vip_control: str | None = None
+    demand_drop: str | None = None
+    demand_control: str | None = None
 
     def truth_rows(self, params: PlantedParams) -> list[tuple[str, str, str, float | None, str]]:
         """The ``demo_truth`` rows of domain ``planted``."""
@@ -98,6 +114,18 @@ class Planted:
             )
         if self.vip_control:
             rows.append(("planted", "vip_control", self.vip_control, None, "still active"))
+        if self.demand_drop:
+            rows.append(
+                (
+                    "planted",
+                    "demand_drop",
+                    self.demand_drop,
+                    params.trend_drop,
+                    f"share of its sale lines removed over the last {params.trend_days} days",
+                )
+            )
+        if self.demand_control:
+            rows.append(("planted", "demand_control", self.demand_control, None, "as drawn"))
         return rows  # fmt: skip
 
 
@@ -180,3 +208,88 @@ def plant_vip_at_risk(
     con.execute(f"DELETE FROM tickets WHERE order_id IN ({gone})", args)
     con.execute("DELETE FROM orders WHERE customer_id = $vip AND ordered_at > $cut", args)
     return vip, control
+
+
+def plant_demand_drop(
+    con: duckdb.DuckDBPyConnection,
+    days: int,
+    params: PlantedParams,
+    exclude: tuple[str | None, ...] = (),
+) -> tuple[str, str] | None:
+    """Remove ``trend_drop`` of the top product SKU's recent sale lines; ``(sku, control)``."""
+    if days < 3 * params.window_days:
+        return None
+    skip = [s for s in exclude if s]
+    ranked = con.execute(
+        """
+        SELECT i.sku FROM order_items i
+        JOIN orders o USING (order_id) JOIN products p USING (sku)
+        WHERE p.item_kind = 'product' AND i.quantity > 0
+          AND o.status NOT IN ('cancelled', 'returned', 'refunded')
+          AND NOT list_contains($skip, i.sku)
+        GROUP BY i.sku ORDER BY count(*) DESC, i.sku LIMIT 2
+        """,
+        {"skip": skip},
+    ).fetchall()
+    if len(ranked) < 2:
+        return None
+    sku, control = str(ranked[0][0]), str(ranked[1][0])
+    end = con.execute("SELECT max(ordered_at) FROM orders").fetchone()
+    assert end is not None
+    cut = dt.datetime.combine(end[0].date() - dt.timedelta(days=params.trend_days - 1), dt.time())
+    lines = con.execute(
+        """
+        SELECT i.order_id, i.line_no, i.quantity * i.unit_price, coalesce(i.discount_amount, 0),
+               (SELECT count(*) FROM order_items j JOIN products q USING (sku)
+                WHERE j.order_id = i.order_id AND q.item_kind = 'product') AS products
+        FROM order_items i JOIN orders o USING (order_id)
+        WHERE i.sku = $sku AND i.quantity > 0 AND o.ordered_at >= $cut
+          AND o.status NOT IN ('cancelled', 'returned', 'refunded')
+          AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.order_id = 'R' || o.order_id[2:])
+        ORDER BY o.ordered_at, i.order_id, i.line_no
+        """,
+        {"sku": sku, "cut": cut},
+    ).fetchall()
+    kept = np.floor(np.arange(len(lines) + 1) * (1.0 - params.trend_drop))
+    gone = [line for k, line in enumerate(lines) if kept[k + 1] == kept[k]]  # a remainder stays
+    per_order: dict[str, int] = {}
+    for line in gone:
+        per_order[line[0]] = per_order.get(line[0], 0) + 1
+    table = pa.table(
+        {
+            "order_id": [g[0] for g in gone],
+            "line_no": pa.array([g[1] for g in gone], pa.int64()),
+            "gross": pa.array([round(g[2], 2) for g in gone], pa.float64()),
+            "discount": pa.array([round(g[3], 2) for g in gone], pa.float64()),
+            "whole": pa.array([per_order[g[0]] >= g[4] for g in gone], pa.bool_()),
+        }
+    )
+    con.register("planted_gone", table)
+    try:
+        _remove_lines(con)
+    finally:
+        con.unregister("planted_gone")
+    return sku, control
+
+
+def _remove_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the removals listed in ``planted_gone`` (set-based: fast on the large demo)."""
+    whole = "SELECT order_id FROM planted_gone WHERE whole"
+    for table in ("order_items", "events", "tickets", "orders"):
+        con.execute(f"DELETE FROM {table} WHERE order_id IN ({whole})")
+    con.execute(
+        "CREATE TEMP TABLE planted_part AS SELECT * FROM planted_gone WHERE NOT whole; "
+        "DELETE FROM order_items WHERE (order_id, line_no) IN "
+        "(SELECT (order_id, line_no) FROM planted_part); "
+        "UPDATE order_items SET line_no = line_no - (SELECT count(*) FROM planted_part g "
+        "  WHERE g.order_id = order_items.order_id AND g.line_no < order_items.line_no) "
+        "WHERE order_id IN (SELECT order_id FROM planted_part); "
+        "UPDATE orders SET gross_amount = round(orders.gross_amount - s.gross, 2), "
+        "  discount_amount = round(orders.discount_amount - s.discount, 2) "
+        "FROM (SELECT order_id, sum(gross) AS gross, sum(discount) AS discount "
+        "      FROM planted_part GROUP BY 1) s WHERE orders.order_id = s.order_id; "
+        "UPDATE events SET revenue = round(events.revenue - s.net, 2) "
+        "FROM (SELECT order_id, sum(gross - discount) AS net FROM planted_part GROUP BY 1) s "
+        "WHERE events.order_id = s.order_id AND events.event_type = 'purchase'; "
+        "DROP TABLE planted_part"
+    )

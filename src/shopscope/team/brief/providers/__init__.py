@@ -8,11 +8,16 @@ Each module of this package holds one domain's providers; importing the package 
 
 from shopscope.team.brief.providers import (  # noqa: F401  (registers the providers)
     acquisition,
+    cohorts,
     conversion,
+    forecasts,
     insight,
     retention,
+    routes,
     service,
     supply,
+    targets,
+    trends,
 )
 from shopscope.team.brief.providers.registry import PROVIDERS, BriefContext, provider
 
