@@ -53,11 +53,14 @@ if subject == "shopscope-report":
     build_report(wh, period, sections=("kpis", "breakdowns", "cohorts"))
 elif subject == "dashboard-query":
     from shopscope.insight.breakdowns import breakdown
-    best = 1e9
-    for _ in range(5):
+    wh.duckdb.execute("SELECT count(*) FROM order_items").fetchall()  # warm the file cache
+    times = []
+    for _ in range(6):
         s = time.perf_counter()
         breakdown(wh, period, "channel", kpis=("net_revenue",))
-        best = min(best, time.perf_counter() - s)
+        times.append(time.perf_counter() - s)
+    first = times[0]  # builds and compiles the query; later calls reuse the compiled SQL
+    best = min(times[1:])
     t0 = time.perf_counter() - best
 elif subject == "pandas-report":
     con = wh.duckdb
@@ -124,7 +127,10 @@ else:
     raise SystemExit(f"unknown subject {subject}")
 seconds = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "extra_mb": (peak - base) / 1024}))
+out = {"seconds": seconds, "peak_mb": peak / 1024, "extra_mb": (peak - base) / 1024}
+if subject == "dashboard-query":
+    out["first_seconds"] = first
+print(json.dumps(out))
 """
 
 
@@ -175,7 +181,9 @@ def main() -> None:
         memory[f"{workload}/dashboard-query"] = dash
         print(
             f"{workload}: dashboard-sized query (net revenue by channel, 28 days): "
-            f"{dash['seconds'] * 1000:.0f} ms (target < 200 ms)"
+            f"{dash['seconds'] * 1000:.0f} ms warm, {dash['first_seconds'] * 1000:.0f} ms on "
+            f"the first call, which compiles it (target < 200 ms; ratio to the limit "
+            f"{dash['seconds'] / 0.2:.2f})"
         )
     print_table(rows, "duckdb-one-query", target="shopscope within 3x of the one-query limit")
     print_table(rows, "pandas-report", target="shopscope >= 10x pandas")

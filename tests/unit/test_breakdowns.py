@@ -147,3 +147,31 @@ def test_breakdowns_add_up_to_the_total(
 def test_dates_outside_the_data_give_empty_breakdowns(shop: Warehouse) -> None:
     t = breakdown(shop, DateRange(date(2020, 1, 1), date(2020, 1, 31)), "channel")
     assert t.num_rows == 0
+
+
+def test_read_only_warehouse_reuses_compiled_queries_with_the_same_results(
+    demo_wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file keeps the compiled SQL of a breakdown; results equal a fresh Ibis run."""
+    from shopscope.insight.breakdowns import breakdown_table
+
+    compiled: list[object] = []
+    original = demo_wh.ibis.compile
+
+    def counting(expr: object, *args: object, **kwargs: object) -> object:
+        compiled.append(expr)
+        return original(expr, *args, **kwargs)
+
+    monkeypatch.setattr(demo_wh.ibis, "compile", counting)
+    june = DateRange(date(2025, 6, 1), date(2025, 6, 30))
+    may = DateRange(date(2025, 5, 1), date(2025, 5, 31))
+    compiles = []
+    for period in (june, may, june):
+        before = len(compiled)
+        got = breakdown(demo_wh, period, "channel", kpis=("net_revenue", "aov"))
+        compiles.append(len(compiled) - before)
+        fresh = breakdown_table(demo_wh, period, "channel", kpis=("net_revenue", "aov"))
+        want = fresh.order_by([fresh.net_revenue.desc(), fresh.member]).to_pyarrow()
+        assert got.schema == want.schema
+        assert got.to_pylist() == want.to_pylist()
+    assert compiles == [1, 1, 0]  # once per period: the second June call reused the SQL

@@ -217,12 +217,15 @@ def breakdown(
     """
     if limit is not None and limit < 1:
         raise InvalidInputError(f"limit must be at least 1, got {limit}.")
-    t = breakdown_table(wh, period, dimension, kpis=kpis)
-    first = t[check_kpis(kpis)[0]]
-    t = t.order_by([first.desc(nulls_first=False), t.member])
-    if limit is not None:
-        t = t.limit(limit)
-    return t.to_pyarrow()
+    chosen = check_kpis(kpis)
+
+    def build() -> ir.Table:
+        t = breakdown_table(wh, period, dimension, kpis=chosen)
+        first = t[chosen[0]]
+        t = t.order_by([first.desc(nulls_first=False), t.member])
+        return t.limit(limit) if limit is not None else t
+
+    return wh.execute(("breakdown", period, dimension, chosen, limit), build)
 
 
 @dataclass(frozen=True)

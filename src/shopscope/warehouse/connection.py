@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -84,6 +85,10 @@ def _url_help(url: str) -> str:
     )
 
 
+_COMPILED_MAX = 256
+"""Compiled queries kept per read-only warehouse (the oldest is dropped first)."""
+
+
 class Warehouse:
     """An open warehouse: Ibis tables over DuckDB or Spark, plus the canonical schema.
 
@@ -106,6 +111,7 @@ class Warehouse:
         self._frozen = frozen_schema
         self._names: list[str] | None = None
         self._tables: dict[str, ibis.Table] = {}
+        self._compiled: dict[Hashable, tuple[str, pa.Schema]] = {}
 
     # -- identity ---------------------------------------------------------------------------
     @property
@@ -152,6 +158,25 @@ class Warehouse:
             if self._frozen:
                 self._tables[name] = found
         return found
+
+    def execute(self, key: Hashable, build: Callable[[], ibis.Table]) -> pa.Table:
+        """Run the Ibis expression ``build()`` and return Arrow.
+
+        On a read-only DuckDB file (whose schemas cannot change) the compiled SQL is kept under
+        ``key``, which must name everything the expression depends on: a repeated query (a
+        dashboard tile) skips building and compiling the expression, about 40 ms at 10M lines.
+        """
+        if not self._frozen:
+            return build().to_pyarrow()
+        found = self._compiled.get(key)
+        if found is None:
+            expr = build()
+            found = (str(self.ibis.compile(expr)), expr.schema().to_pyarrow())
+            if len(self._compiled) >= _COMPILED_MAX:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[key] = found
+        sql, schema = found
+        return self.duckdb.execute(sql).to_arrow_table().cast(schema)
 
     def init_schema(self) -> None:
         """Create every canonical and system table that does not exist yet."""
