@@ -84,6 +84,11 @@ def _failed(t: Catalog, exc: ShopscopeError) -> Panel:
     return Panel(None, (t("strategic.reason.failed"),), str(exc))
 
 
+def _too_short(t: Catalog, f: Formatter, key: str, days: int, needed: int) -> Panel:
+    """No figures: ``days`` of data where the panel needs ``needed`` (message ``key``)."""
+    return Panel(None, (t(key, days=f.number(days), needed=f.number(needed)),))
+
+
 # -- cohort LTV vs CAC -------------------------------------------------------------------------
 
 
@@ -209,16 +214,8 @@ def demand_panel(request: Request, wh: Warehouse, t: Catalog, f: Formatter) -> P
     """Units forecast for the next 28 days, in total and per category, vs the last 28 days."""
     facts = shop_facts(request, wh)
     if facts.history_days < MIN_FORECAST_DAYS:
-        return Panel(
-            None,
-            (
-                t(
-                    "strategic.reason.short_history",
-                    days=f.number(facts.history_days),
-                    needed=f.number(MIN_FORECAST_DAYS),
-                ),
-            ),
-        )
+        days = facts.history_days
+        return _too_short(t, f, "strategic.reason.short_history", days, MIN_FORECAST_DAYS)
     try:
         rows = cached(request, ("strategic_demand", HORIZON, COVERAGE), lambda: _demand(wh))
     except ShopscopeError as exc:
@@ -240,16 +237,8 @@ def stock_panel(request: Request, wh: Warehouse, t: Catalog, f: Formatter) -> Pa
     if facts.inventory_rows == 0:
         return Panel(None, (t("strategic.reason.no_inventory"),))
     if facts.history_days < MIN_FORECAST_DAYS:
-        return Panel(
-            None,
-            (
-                t(
-                    "strategic.reason.short_history",
-                    days=f.number(facts.history_days),
-                    needed=f.number(MIN_FORECAST_DAYS),
-                ),
-            ),
-        )
+        days = facts.history_days
+        return _too_short(t, f, "strategic.reason.short_history", days, MIN_FORECAST_DAYS)
     try:
         plan = plan_for(request, wh, None, SERVICE_LEVEL)
     except ShopscopeError as exc:
@@ -283,16 +272,7 @@ def budget_panel(request: Request, wh: Warehouse, t: Catalog, f: Formatter) -> P
     if facts.ad_spend_rows == 0:
         return Panel(None, (t("strategic.reason.no_ad_spend"),))
     if facts.ad_spend_days < MIN_SPEND_DAYS:
-        return Panel(
-            None,
-            (
-                t(
-                    "strategic.reason.short_spend",
-                    days=f.number(facts.ad_spend_days),
-                    needed=f.number(MIN_SPEND_DAYS),
-                ),
-            ),
-        )
+        return _too_short(t, f, "strategic.reason.short_spend", facts.ad_spend_days, MIN_SPEND_DAYS)
     current = current_spend_for(request, wh)
     total = math.fsum(current.values())
     if not total > 0:
