@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import socket
 from dataclasses import dataclass
@@ -91,3 +94,16 @@ def get_in_language(client: TestClient, url: str, lang: str) -> str:
         leaked = sorted(m for m in english_only_messages() if f">{m}<" in main)
         assert leaked == [], (url, leaked)
     return r.text
+
+
+def charts_of(html: str) -> dict[str, dict]:
+    """The page's Plotly figures by chart id (the JSON each chart container carries)."""
+    found = re.findall(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', html)
+    return {name: json.loads(body) for name, body in found}
+
+
+def csv_rows(client: TestClient, url: str) -> list[dict[str, str]]:
+    """GET a CSV export (200, text/csv) and parse it."""
+    r = client.get(url)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text[:300]
+    return list(csv.DictReader(io.StringIO(r.text)))

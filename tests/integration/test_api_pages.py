@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from server_helpers import csrf_of
-
-from shopscope.server.i18n import catalog
+from server_helpers import csrf_of, english_only_messages
 
 PAGES = {
     "operations_director": [
@@ -22,17 +20,12 @@ PAGES = {
 }
 
 
-def _english_only_messages() -> set[str]:
-    en, zh = catalog("en").messages, catalog("zh").messages
-    return {v for k, v in en.items() if v != zh[k] and "{" not in v and len(v.split()) >= 2}
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("role", sorted(PAGES))
 def test_workspaces_render_completely_in_each_language(client_for, role, lang):
     c = client_for(role)
     c.cookies.set("shopscope_lang", lang)
-    english = _english_only_messages()
+    english = english_only_messages()
     try:
         for url in PAGES[role]:
             r = c.get(url)

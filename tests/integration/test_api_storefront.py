@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AppEnv, login
+from server_helpers import AppEnv, assert_error, login
 
 from shopscope.storefront.assistant import KBEntry
 from shopscope.warehouse.connection import connect
@@ -45,20 +45,6 @@ KB = [
 ]  # fmt: skip
 
 _SHOP: dict[str, Any] = {}
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The one error shape: {"error": {status, code, message, details}}."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    err: dict[str, Any] = body["error"]
-    assert set(err) == {"status", "code", "message", "details"}
-    assert err["status"] == status and isinstance(err["message"], str) and err["message"]
-    assert isinstance(err["details"], list)
-    if code is not None:
-        assert err["code"] == code, err
-    return err
 
 
 def csrf(client: TestClient) -> dict[str, str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 
 import pytest
+from server_helpers import charts_of, english_only_messages, main_of
 
 from shopscope.server.i18n import catalog
 
@@ -15,33 +15,17 @@ URL = "/tactical/acquisition"
 ROLES = ["traffic_ops", "growth_hacker"]
 
 
-def _english_only_messages() -> set[str]:
-    en, zh = catalog("en").messages, catalog("zh").messages
-    return {v for k, v in en.items() if v != zh[k] and "{" not in v and len(v.split()) >= 2}
-
-
-def _main(html: str) -> str:
-    found = re.search(r"<main\b.*?</main>", html, flags=re.S)
-    assert found is not None
-    return found.group(0)
-
-
-def _charts(html: str) -> dict[str, dict]:
-    found = re.findall(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', html)
-    return {name: json.loads(body) for name, body in found}
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("role", ROLES)
 def test_acquisition_page_renders_in_each_language(client_for, role, lang):
     c = client_for(role)
     c.cookies.set("shopscope_lang", lang)
-    english = _english_only_messages()
+    english = english_only_messages()
     try:
         r = c.get(URL)
         assert r.status_code == 200, r.text[:300]
         assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in r.text
-        main = _main(r.text)
+        main = main_of(r.text)
         assert "⟦" not in main, re.findall("⟦[^⟧]*⟧", main)
         assert catalog(lang)("acq.title") in main
         if lang == "zh":
@@ -61,9 +45,9 @@ def test_date_range_in_the_url_drives_tables_and_charts(client_for):
     c = client_for("traffic_ops")
     r = c.get(URL, params={"from": "2026-06-01", "to": "2026-06-30"})
     assert r.status_code == 200
-    main = _main(r.text)
+    main = main_of(r.text)
     assert 'value="2026-06-01"' in main and 'value="2026-06-30"' in main
-    charts = _charts(r.text)
+    charts = charts_of(r.text)
     assert {"chart-roas-cac", "chart-attribution"} <= set(charts)
     api = c.get("/api/v1/channels?from=2026-06-01&to=2026-06-30&limit=1000").json()["items"]
     roas = charts["chart-roas-cac"]["data"][0]

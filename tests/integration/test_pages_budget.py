@@ -5,32 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from html import escape
 
 import pytest
+from server_helpers import charts_of, english_only_messages, main_of
 
 from shopscope.server.i18n import catalog
 
 URL = "/strategic/budget"
 DIRECTOR = "operations_director"
-
-
-def _english_only_messages() -> set[str]:
-    en, zh = catalog("en").messages, catalog("zh").messages
-    return {v for k, v in en.items() if v != zh[k] and "{" not in v and len(v.split()) >= 2}
-
-
-def _main(html: str) -> str:
-    found = re.search(r"<main\b.*?</main>", html, flags=re.S)
-    assert found is not None
-    return found.group(0)
-
-
-def _charts(html: str) -> dict[str, dict]:
-    found = re.findall(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', html)
-    return {name: json.loads(body) for name, body in found}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -42,15 +26,15 @@ def test_budget_page_renders_in_each_language(client_for, lang):
     finally:
         c.cookies.delete("shopscope_lang")
     assert r.status_code == 200, r.text[:300]
-    main = _main(r.text)
+    main = main_of(r.text)
     assert "⟦" not in main, re.findall("⟦[^⟧]*⟧", main)
     t = catalog(lang)
     assert escape(t("acq.budget.title"), quote=False) in main
     assert escape(t("acq.budget.caveat"), quote=False) in main
-    assert {"chart-budget-split", "chart-budget-curves"} <= set(_charts(r.text))
+    assert {"chart-budget-split", "chart-budget-curves"} <= set(charts_of(r.text))
     assert 'href="/strategic/budget"' in r.text  # in the navigation of the strategic tier
     if lang == "zh":
-        leaked = sorted(m for m in _english_only_messages() if f">{m}<" in main)
+        leaked = sorted(m for m in english_only_messages() if f">{m}<" in main)
         assert leaked == [], leaked
 
 
@@ -70,7 +54,7 @@ def test_default_budget_is_the_current_spend(client_for, demo_wh):
         f"select sum(spend) / 28 from ad_spend where date > date '{last}' - interval 28 day"
     ).fetchone()[0]
     c = client_for(DIRECTOR)
-    main = _main(c.get(URL).text)
+    main = main_of(c.get(URL).text)
     shown = re.search(r'name="total"[^>]*value="([^"]+)"', main).group(1)
     assert float(shown) == pytest.approx(spend, abs=0.006)
     rows = list(csv.DictReader(io.StringIO(c.get(f"{URL}?export=plan").text)))
@@ -85,7 +69,7 @@ def test_form_in_the_url_gives_the_api_plan_and_is_audited(app_env, client_for):
     query = "total=250&objective=profit&outcome=revenue&form=hill&margin=0.5&weeks=0"
     r = c.get(f"{URL}?{query}")
     assert r.status_code == 200
-    main = _main(r.text)
+    main = main_of(r.text)
     assert 'value="250.0"' in main and 'value="0.5"' in main
     assert '<option value="profit" selected>' in main and '<option value="hill" selected>' in main
     api = c.get(f"/api/v1/budget/plan?{query}").json()
@@ -96,7 +80,7 @@ def test_form_in_the_url_gives_the_api_plan_and_is_audited(app_env, client_for):
         assert float(row["marginal_return"]) == pytest.approx(a["marginal_roas"])
         assert float(row["change"]) == pytest.approx(a["spend"] - a["current_spend"])
     assert sum(float(row["recommended_spend"]) for row in rows) <= 250 + 1e-6  # profit may stop
-    split = _charts(r.text)["chart-budget-split"]["data"]
+    split = charts_of(r.text)["chart-budget-split"]["data"]
     assert split[1]["y"] == pytest.approx([a["spend"] for a in api["allocation"]])
     curves = list(csv.DictReader(io.StringIO(c.get(f"{URL}?{query}&export=curves").text)))
     assert {row["form"] for row in curves} == {"hill"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import shutil
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import login
+from server_helpers import charts_of, csv_rows, english_only_messages, login, main_of
 
 from shopscope.server.i18n import Formatter, catalog
 
@@ -24,28 +23,6 @@ DIRECTOR = "operations_director"
 PANELS = ("panel-ltv-cac", "panel-demand", "panel-budget")
 NEW_CHARTS = {"chart-ltv-cac", "chart-demand", "chart-budget"}
 TABLES = ("ltv_cac", "demand_forecast", "stock_risk", "budget_split")
-
-
-def _english_only_messages() -> set[str]:
-    en, zh = catalog("en").messages, catalog("zh").messages
-    return {v for k, v in en.items() if v != zh[k] and "{" not in v and len(v.split()) >= 2}
-
-
-def _main(html: str) -> str:
-    found = re.search(r"<main\b.*?</main>", html, flags=re.S)
-    assert found is not None
-    return found.group(0)
-
-
-def _charts(html: str) -> dict[str, dict]:
-    found = re.findall(r'<script type="application/json" data-chart="([^"]+)">(.*?)</script>', html)
-    return {name: json.loads(body) for name, body in found}
-
-
-def _csv(client: TestClient, url: str) -> list[dict[str, str]]:
-    r = client.get(url)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text[:300]
-    return list(csv.DictReader(io.StringIO(r.text)))
 
 
 def _num(value: str) -> float | None:
@@ -61,18 +38,18 @@ def test_panels_render_in_each_language(client_for, lang):
     finally:
         c.cookies.delete("shopscope_lang")
     assert r.status_code == 200, r.text[:300]
-    main = _main(r.text)
+    main = main_of(r.text)
     assert "⟦" not in main, re.findall("⟦[^⟧]*⟧", main)
     t = catalog(lang)
     for key in ("strategic.ltv_cac", "strategic.demand", "strategic.stock", "strategic.budget"):
         assert f">{escape(t(key), quote=False)}<" in main, key
     for panel in PANELS:
         assert f'id="{panel}"' in main
-    assert set(_charts(r.text)) >= NEW_CHARTS
+    assert set(charts_of(r.text)) >= NEW_CHARTS
     assert 'data-reason="' not in main  # the demo store has everything the panels need
     assert 'href="/strategic/budget"' in main and 'href="/execution/restock"' in main
     if lang == "zh":
-        leaked = sorted(m for m in _english_only_messages() if f">{m}<" in main)
+        leaked = sorted(m for m in english_only_messages() if f">{m}<" in main)
         assert leaked == [], leaked
 
 
@@ -86,14 +63,14 @@ def test_lower_tiers_are_refused_the_overview(client_for):
 def test_panel_tables_export_as_csv(client_for, table):
     c = client_for(DIRECTOR)
     assert f"export={table}" in c.get("/strategic").text
-    assert _csv(c, f"/strategic?export={table}")
+    assert csv_rows(c, f"/strategic?export={table}")
     assert client_for("cs_agent").get(f"/strategic?export={table}").status_code == 403
 
 
 def test_ltv_cac_panel_matches_the_cohorts_api(client_for):
     c = client_for(DIRECTOR)
     api = c.get("/api/v1/acquisition/cohorts?limit=1").json()["by_channel"]
-    rows = _csv(c, "/strategic?export=ltv_cac")
+    rows = csv_rows(c, "/strategic?export=ltv_cac")
     assert [r["channel"] for r in rows] == [a["channel"] for a in api]
     for row, a in zip(rows, api, strict=True):
         assert int(row["customers"]) == a["customers"]
@@ -102,7 +79,7 @@ def test_ltv_cac_panel_matches_the_cohorts_api(client_for):
         assert row["payback_month"] == (
             "" if a["payback_month"] is None else str(a["payback_month"])
         )
-    chart = _charts(c.get("/strategic").text)["chart-ltv-cac"]["data"]
+    chart = charts_of(c.get("/strategic").text)["chart-ltv-cac"]["data"]
     assert chart[0]["x"] == [a["channel"] for a in api]
     assert chart[0]["y"] == pytest.approx([a["predicted_ltv"] for a in api])
     paid = [a for a in api if a["cac"] is not None]
@@ -141,7 +118,7 @@ def test_channel_payback_pools_the_cohorts_observed_long_enough():
 
 def test_demand_panel_against_the_raw_sale_lines(client_for, demo_wh):
     c = client_for(DIRECTOR)
-    rows = _csv(c, "/strategic?export=demand_forecast")
+    rows = csv_rows(c, "/strategic?export=demand_forecast")
     total = next(r for r in rows if r["level"] == "total")
     cats = [r for r in rows if r["level"] == "category"]
     last = demo_wh.duckdb.sql("select max(ordered_at)::date from orders").fetchone()[0]
@@ -162,7 +139,7 @@ def test_demand_panel_against_the_raw_sale_lines(client_for, demo_wh):
     assert sum(float(r["forecast_units"]) for r in cats) == pytest.approx(
         float(total["forecast_units"]), rel=0.15
     )
-    chart = _charts(c.get("/strategic").text)["chart-demand"]["data"]
+    chart = charts_of(c.get("/strategic").text)["chart-demand"]["data"]
     assert chart[1]["y"] == pytest.approx([float(r["forecast_units"]) for r in cats])
 
 
@@ -170,7 +147,7 @@ def test_stock_panel_matches_the_replenishment_plan(client_for):
     c = client_for(DIRECTOR)
     plan = c.get("/api/v1/replenishment?limit=1000").json()["items"]
     risky = [p for p in plan if (p["stockout_risk"] or 0) > 0.05]
-    rows = _csv(c, "/strategic?export=stock_risk")
+    rows = csv_rows(c, "/strategic?export=stock_risk")
     assert risky and len(rows) == len(risky)
     assert {(r["sku"], r["location"]) for r in rows} == {(p["sku"], p["location"]) for p in risky}
     risks = [float(r["stockout_risk"]) for r in rows]
@@ -197,7 +174,7 @@ def test_stock_panel_matches_the_replenishment_plan(client_for):
 
 def test_budget_panel_splits_the_current_spend(client_for, demo_wh):
     c = client_for(DIRECTOR)
-    rows = _csv(c, "/strategic?export=budget_split")
+    rows = csv_rows(c, "/strategic?export=budget_split")
     last = demo_wh.duckdb.sql("select max(date) from ad_spend").fetchone()[0]
     spend = dict(
         demo_wh.duckdb.sql(
@@ -283,7 +260,7 @@ def test_shop_without_ad_spend_or_inventory_says_why(bare_shop, lang):
     c = bare_shop(lang)
     r = c.get("/strategic")
     assert r.status_code == 200, r.text[:300]
-    main = _main(r.text)
+    main = main_of(r.text)
     assert "⟦" not in main
     t = catalog(lang)
     reasons = _reasons(main)
@@ -291,7 +268,7 @@ def test_shop_without_ad_spend_or_inventory_says_why(bare_shop, lang):
     assert reasons["stock"] == [escape(t("strategic.reason.no_inventory"), quote=False)]
     assert reasons["budget"] == [escape(t("strategic.reason.no_ad_spend"), quote=False)]
     assert "demand" not in reasons  # orders are all the forecast needs
-    charts = set(_charts(r.text))
+    charts = set(charts_of(r.text))
     assert {"chart-ltv-cac", "chart-demand"} <= charts and "chart-budget" not in charts
     # no acquisition cost is shown as "not available", never as a zero
     ltv = re.search(r'id="panel-ltv-cac".*?</section>', main, flags=re.S).group(0)
@@ -309,7 +286,7 @@ def test_shop_with_three_weeks_of_history_says_why(short_shop):
     r = c.get("/strategic")
     assert r.status_code == 200, r.text[:300]
     t = catalog("en")
-    reasons = _reasons(_main(r.text))
+    reasons = _reasons(main_of(r.text))
     days = "21"
     short = escape(t("strategic.reason.short_history", days=days, needed="92"), quote=False)
     assert reasons["demand"] == [short] and reasons["stock"] == [short]
@@ -319,6 +296,6 @@ def test_shop_with_three_weeks_of_history_says_why(short_shop):
     assert reasons["ltv_cac"] == [
         escape(t("strategic.reason.early_cohorts", days=days, needed="90"), quote=False)
     ]
-    assert "chart-ltv-cac" in _charts(r.text)  # early figures are shown, flagged
+    assert "chart-ltv-cac" in charts_of(r.text)  # early figures are shown, flagged
     budget = c.get("/strategic/budget")  # the budget page plans, with a warning
     assert budget.status_code == 200 and 'id="budget-short"' in budget.text

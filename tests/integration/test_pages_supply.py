@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
 from html import escape
 
 import pytest
-from server_helpers import get_in_language
+from server_helpers import charts_of, csv_rows, get_in_language
 
 PAGES = {
     "category_ops": ["/tactical/supply", "/execution/restock", "/execution/routes"],
     "cs_agent": ["/execution/restock", "/execution/routes"],
 }
-
-
-def _charts(html: str) -> list[dict]:
-    found = re.findall(r'<script type="application/json" data-chart="[^"]+">(.*?)</script>', html)
-    return [json.loads(f) for f in found]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -50,10 +41,10 @@ def test_supply_page_charts_and_filters(client_for, demo_wh):
     category = demand_panel(demo_wh, level="category").ids[1]
     r = c.get("/tactical/supply", params={"level": "category", "key": category})
     assert r.status_code == 200
-    matrix, forecast = _charts(r.text)
+    matrix, forecast = list(charts_of(r.text).values())
     assert matrix["data"][0]["type"] == "heatmap"
     skus = sum(sum(row) for row in matrix["data"][0]["z"])
-    assert skus == len({row["sku"] for row in _csv(c, "/tactical/supply?export=abc_items")})
+    assert skus == len({row["sku"] for row in csv_rows(c, "/tactical/supply?export=abc_items")})
     assert len(forecast["data"]) == 4 and f'value="{escape(category)}"' in r.text
     assert '<option value="category" selected>' in r.text
     missing = c.get("/tactical/supply?level=sku&key=NO-SUCH-SKU")
@@ -62,17 +53,11 @@ def test_supply_page_charts_and_filters(client_for, demo_wh):
     assert c.get("/tactical/supply?from=2030-01-01&to=2030-02-01").status_code == 400
 
 
-def _csv(client, url: str) -> list[dict[str, str]]:
-    r = client.get(url)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text[:200]
-    return list(csv.DictReader(io.StringIO(r.text)))
-
-
 def test_restock_list_is_the_plans_orders(client_for):
     c = client_for("category_ops")
     # the API's plan is checked against the library in test_api_supply.py
     want = c.get("/api/v1/replenishment?only_orders=true&limit=1000").json()["items"]
-    rows = _csv(c, "/execution/restock?export=restock")
+    rows = csv_rows(c, "/execution/restock?export=restock")
     assert [(r["sku"], r["location"]) for r in rows] == [(w["sku"], w["location"]) for w in want]
     assert [float(r["order_qty"]) for r in rows] == [w["order_qty"] for w in want]
     # an order is suggested only at or below the reorder point, and it restores the position
@@ -83,7 +68,7 @@ def test_restock_list_is_the_plans_orders(client_for):
     page = c.get("/execution/restock").text
     assert all(f">{w['sku']}<" in page for w in want)
     location = want[0]["location"]
-    only = _csv(c, f"/execution/restock?location={location}&export=restock")
+    only = csv_rows(c, f"/execution/restock?location={location}&export=restock")
     assert {r["location"] for r in only} == {location}
     assert len(only) == sum(w["location"] == location for w in want)
     assert c.get("/execution/restock?location=mars").status_code == 404
@@ -101,7 +86,7 @@ def test_routes_page_shows_every_vehicle_and_the_chart(client_for):
     for v in summary["vehicles"]:
         assert v["vehicle"] in r.text
     assert all(f">{row['stop_id']}<" in r.text for row in summary["manifest"])
-    (chart,) = _charts(r.text)
+    (chart,) = list(charts_of(r.text).values())
     traced = {d["name"] for d in chart["data"]}
     assert {v["vehicle"] for v in summary["vehicles"]} <= traced
     assert c.get("/execution/routes?day=2030-01-01").status_code == 400
