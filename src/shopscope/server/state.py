@@ -17,7 +17,7 @@ from shopscope.server.throttle import LoginThrottle
 from shopscope.team import RoleModel
 from shopscope.warehouse.connection import Warehouse, connect
 
-__all__ = ["ServerState", "get_state", "open_warehouse"]
+__all__ = ["ServerState", "get_state", "open_warehouse", "shared_cursor"]
 
 
 @dataclass
@@ -38,6 +38,15 @@ def get_state(request: Request) -> ServerState:
     return state
 
 
+def shared_cursor(state: ServerState) -> Warehouse | None:
+    """A cursor on the warehouse that event ingestion holds open for writing (None when the
+    server does not ingest): DuckDB allows one configuration per file, so requests share it."""
+    shared = state.extra.get("warehouse")
+    if not isinstance(shared, Warehouse):
+        return None
+    return Warehouse(shared.url, ibis.duckdb.from_connection(shared.duckdb.cursor()))
+
+
 def open_warehouse(request: Request) -> Iterator[Warehouse]:
     """Dependency: the warehouse opened read-only for one request (opening costs ~15 ms).
 
@@ -45,9 +54,8 @@ def open_warehouse(request: Request) -> Iterator[Warehouse]:
     their own cursor on that connection instead (DuckDB allows one configuration per file).
     """
     state = get_state(request)
-    shared = state.extra.get("warehouse")
-    if isinstance(shared, Warehouse):  # ingestion holds the file open for writing
-        wh = Warehouse(shared.url, ibis.duckdb.from_connection(shared.duckdb.cursor()))
+    wh = shared_cursor(state)
+    if wh is not None:
         try:
             yield wh
         finally:

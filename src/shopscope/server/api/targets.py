@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
-import ibis
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -22,7 +21,7 @@ from shopscope.errors import ShopscopeError
 from shopscope.server.api.common import ERRORS, Paging, cached, list_result
 from shopscope.server.auth import Principal, client_ip, require
 from shopscope.server.errors import ApiError
-from shopscope.server.state import get_state, open_warehouse
+from shopscope.server.state import get_state, open_warehouse, shared_cursor
 from shopscope.warehouse.connection import Warehouse, connect
 
 __all__ = ["TargetIn", "progress_for", "router", "save_target", "writable_warehouse"]
@@ -112,10 +111,8 @@ class TargetIn(BaseModel):
 def writable_warehouse(request: Request) -> Iterator[Warehouse]:
     """The warehouse opened for writing for one change (503 when another process holds it)."""
     state = get_state(request)
-    shared = state.extra.get("warehouse")
-    if isinstance(shared, Warehouse):  # event ingestion holds it open for writing
-        wh = Warehouse(shared.url, ibis.duckdb.from_connection(shared.duckdb.cursor()))
-    else:
+    wh = shared_cursor(state)  # event ingestion holds it open for writing
+    if wh is None:
         try:
             wh = connect(state.settings.warehouse)
         except ShopscopeError as exc:
