@@ -173,5 +173,10 @@ def test_read_only_warehouse_reuses_compiled_queries_with_the_same_results(
         fresh = breakdown_table(demo_wh, period, "channel", kpis=("net_revenue", "aov"))
         want = fresh.order_by([fresh.net_revenue.desc(), fresh.member]).to_pyarrow()
         assert got.schema == want.schema
-        assert got.to_pylist() == want.to_pylist()
+        # Parallel float sums may differ in the last bits between two runs of one query.
+        got_rows, want_rows = got.to_pylist(), want.to_pylist()
+        assert [r["member"] for r in got_rows] == [r["member"] for r in want_rows]
+        for got_row, want_row in zip(got_rows, want_rows, strict=True):
+            numbers = {k: v for k, v in want_row.items() if k != "member"}
+            assert {k: got_row[k] for k in numbers} == pytest.approx(numbers, rel=1e-9)
     assert compiles == [1, 1, 0]  # once per period: the second June call reused the SQL
