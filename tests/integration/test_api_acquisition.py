@@ -224,7 +224,13 @@ def test_attribution_over_a_date_range(client_for, demo_wh):
         assert credited == pytest.approx(june["stats"]["attributed_conversions"])
     # an open end reaches the edge of the data
     since = c.get(f"{url}&from=2026-06-01").json()
-    assert since["period"] == "2026-06-01..2026-06-30" and since["stats"] == june["stats"]
+    assert since["period"] == "2026-06-01..2026-06-30"
+    # parallel float sums may differ in the last bits between two runs
+    close = {
+        k: pytest.approx(v, rel=1e-9) if isinstance(v, float) else v
+        for k, v in june["stats"].items()
+    }
+    assert since["stats"] == close
     until = c.get(f"{url}&to=2026-06-30").json()
     assert until["stats"]["conversions"] == everything["stats"]["conversions"]
 

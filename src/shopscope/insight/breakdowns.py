@@ -109,7 +109,8 @@ def _customer_type(wh: Warehouse, period: DateRange, t: ir.Table) -> ir.Table:
 
 def _segment(wh: Warehouse, period: DateRange, t: ir.Table) -> ir.Table:
     prior = _first_orders(wh, period, before=True)
-    prior = prior.filter(prior._spend > 0)
+    # Spend in cents: engines sum floats in different orders, and a tie must stay a tie.
+    prior = prior.filter(prior._spend > 0).mutate(_spend=prior._spend.round(2))
     prior = prior.mutate(_cume=ibis.cume_dist().over(order_by=prior._spend))
     tier = ibis.cases(
         *((prior._cume > threshold, ibis.literal(name)) for name, threshold in SEGMENT_TIERS[:-1]),
