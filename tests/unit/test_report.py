@@ -155,3 +155,23 @@ def test_report_cli_json_html_and_errors(demo, tmp_path):
     connect(f"duckdb:///{empty}").close()
     r = _cli("-w", f"duckdb:///{empty}", "report", cwd=tmp_path)
     assert r.returncode == 1 and "no orders" in r.stderr
+
+
+def test_terminal_anomalies_show_the_kpi_unit_and_whole_driver_lines(monkeypatch, capsys):
+    from shopscope.cli.insight import _print_anomalies
+    from shopscope.cli.output import Format
+    from shopscope.insight.anomalies import Anomaly
+
+    monkeypatch.setenv("COLUMNS", "80")
+    driver = "channel=organic_search: orders -73% vs usual (79% of the change)"
+    rate = Anomaly(
+        date(2026, 6, 3), "conversion_rate", 0.0281, 0.0325, -4.28, "down", -0.135, (driver,)
+    )
+    money = Anomaly(date(2026, 6, 4), "gmv", 2500.0, 1500.0, 5.1, "up", 0.667, ())
+    _print_anomalies([rate, money], Format.table)
+    out = capsys.readouterr().out
+    assert re.search(r"2026-06-03 │ Conversion rate │ 2\.8% +│ 3\.2% +│ -13\.5% │ -4\.3 ", out)
+    assert re.search(r"2026-06-04 │ GMV +│ 2,500\.00 │ 1,500\.00 │ \+66\.7% │ \+5\.1 ", out)
+    assert f"  2026-06-03 Conversion rate: {driver}\n" in out  # one line, not a folded column
+    _print_anomalies([rate], Format.csv)
+    assert capsys.readouterr().out.splitlines()[1].endswith(f",{driver}")  # machine formats: raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import typer
@@ -75,4 +76,27 @@ def test_demo_accounts_one_per_role_with_working_fresh_passwords(tmp_path):
         for a in again[:3]:
             assert accounts.authenticate(s, a.username, a.password) is not None
         assert accounts.authenticate(s, first[0].username, first[0].password) is None
+    db.close()
+
+
+def test_printed_demo_accounts_are_whole_on_an_80_column_terminal(tmp_path, monkeypatch, capsys):
+    """`shopscope demo` prints the sign-ins: a name or password cut short is useless."""
+    from shopscope.cli.data import _print_demo_accounts
+
+    monkeypatch.setenv("COLUMNS", "80")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    _print_demo_accounts(url)
+    printed = capsys.readouterr().err
+    assert "…" not in printed and max(len(line) for line in printed.splitlines()) <= 80
+    rows = re.findall(r"│ (demo-[a-z-]+) +│ (\S+) +│ (\w+) +│", printed)
+    model = role_model()
+    assert sorted(name for name, _, _ in rows) == sorted(
+        f"demo-{key.replace('_', '-')}" for key in model.roles
+    )
+    db = open_appdb(None, warehouse_url=url)
+    with db.session() as s:
+        for name, password, tier in rows:
+            user = accounts.authenticate(s, name, password)
+            assert user is not None, name
+            assert model.roles[user.role_key].tier == tier
     db.close()

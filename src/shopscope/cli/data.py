@@ -84,10 +84,11 @@ def _print_demo_accounts(warehouse_url: str) -> None:
 
     made = create_demo_accounts(None, warehouse_url)
     table = Table(title="Demo accounts for `shopscope serve` (new passwords each run)")
-    for column in ("username", "password", "role", "tier"):
-        table.add_column(column)
+    # Never cut a name or password (they are typed in to sign in); each username names its role.
+    for column in ("username", "password", "tier"):
+        table.add_column(column, no_wrap=True, overflow="fold")
     for a in made:
-        table.add_row(a.username, a.password, a.role, a.tier)
+        table.add_row(a.username, a.password, a.tier)
     console.print(table)
 
 

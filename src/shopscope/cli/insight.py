@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +16,9 @@ from shopscope.errors import ConfigurationError
 from shopscope.warehouse.connection import connect
 
 __all__ = ["register"]
+
+if TYPE_CHECKING:
+    from shopscope.insight.anomalies import Anomaly
 
 
 def _date(value: str | None, flag: str) -> date | None:
@@ -98,15 +102,7 @@ def _print_report(result: Any, fmt: Format) -> None:
     for dim, table in result.breakdowns.items():
         emit(table.slice(0, 10).to_pylist(), fmt, title=f"By {dim}")
     if result.anomalies:
-        emit(
-            [
-                {k: v for k, v in dataclasses.asdict(a).items() if k != "drivers"}
-                | {"drivers": "; ".join(a.drivers)}
-                for a in result.anomalies
-            ],
-            fmt,
-            title="Anomalies",
-        )
+        _print_anomalies(result.anomalies, fmt)
     for note in result.notes:
         console.print(f"[dim]not shown: {note}[/dim]")
 
@@ -114,3 +110,34 @@ def _print_report(result: Any, fmt: Format) -> None:
 def register(app: typer.Typer) -> None:
     """Add the insight commands to ``app``."""
     app.command()(report)
+
+
+def _print_anomalies(anomalies: Sequence[Anomaly], fmt: Format) -> None:
+    """Anomalies in the KPI's unit; on the terminal their drivers follow as lines, not a column."""
+    from rich.console import Console
+
+    from shopscope.insight.kpis import KPI_DEFINITIONS
+
+    if fmt is not Format.table:
+        rows = [dataclasses.asdict(a) | {"drivers": "; ".join(a.drivers)} for a in anomalies]
+        emit(rows, fmt, title="Anomalies")
+        return
+    rows = []
+    for a in anomalies:
+        d = KPI_DEFINITIONS.get(a.kpi)
+        unit = d.unit if d is not None else "money"
+        rows.append(
+            {
+                "day": a.day,
+                "kpi": d.label if d is not None else a.kpi,
+                "value": _shown(a.value, unit, fmt),
+                "expected": _shown(a.expected, unit, fmt),
+                "change": f"{a.size:+.1%}",
+                "score": f"{a.score:+.1f}",
+            }
+        )
+    emit(rows, fmt, title="Anomalies")
+    out = Console()
+    for a, row in zip(anomalies, rows, strict=True):
+        for driver in a.drivers:
+            out.print(f"  {a.day} {row['kpi']}: {driver}", soft_wrap=True, highlight=False)

@@ -272,15 +272,16 @@ def create_demo_accounts(
 
     model = role_model()
     rng = random.Random(seed) if seed is not None else random.SystemRandom()
-    words = ("amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "island",
-             "juniper", "kestrel", "lagoon", "meadow", "nectar", "orchid", "prairie")  # fmt: skip
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read off a screen, 80 bits
     db = open_appdb(appdb_url, warehouse_url=warehouse_url, roles=model.role_tiers())
     out: list[DemoAccount] = []
     try:
         with db.session() as s:
             for key, role in model.roles.items():
                 username = f"demo-{key.replace('_', '-')}"
-                password = "-".join(rng.choice(words) for _ in range(3)) + f"-{rng.randint(10, 99)}"
+                password = "-".join(
+                    "".join(rng.choice(alphabet) for _ in range(4)) for _ in range(4)
+                )
                 try:
                     accounts.get_user(s, username)
                     accounts.set_password(s, username, password)
