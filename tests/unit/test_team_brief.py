@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -144,3 +145,76 @@ def test_brief_finds_the_planted_situations_and_spares_the_controls(
     print(f"brief on the demo store: recall {recall:.2f}, precision {precision:.2f}")
     assert recall == 1.0, planted - raised
     assert precision == 1.0, false_alarms
+
+
+# -- CLI ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def brief_cli(demo_url: str, demo_brief: Brief, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`shopscope brief` on the demo store (its brief built once), on an 80-column terminal."""
+    import typer
+    from typer.testing import CliRunner
+
+    import shopscope.team.brief as brief_package
+    from shopscope.cli.brief import register
+    from shopscope.cli.main import state
+
+    monkeypatch.setattr(brief_package, "build_brief", lambda wh, day, rules: demo_brief)
+    monkeypatch.setattr(state, "warehouse", demo_url)
+    monkeypatch.setenv("COLUMNS", "80")
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)  # a second command keeps `brief` a sub-command
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, ["brief", *args])
+
+
+def test_cli_brief_groups_items_by_tier_and_role_with_whole_links(
+    brief_cli: Any, demo_brief: Brief
+) -> None:
+    from shopscope.team.roles import role_model
+
+    model = role_model()
+    r = brief_cli()
+    assert r.exit_code == 0, r.output
+    lines = [line.rstrip() for line in r.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80
+    tiers = [t for t in ("strategic", "tactical", "execution") if demo_brief.for_tier(t)]
+    counts = " · ".join(f"{model.tiers[t].name_en} {len(demo_brief.for_tier(t))}" for t in tiers)
+    assert lines[0] == f"Brief for {demo_brief.as_of}: {len(demo_brief.items)} items ({counts})"
+    for i in demo_brief.items:
+        assert f"{model.tiers[i.tier].name_en} · {model.roles[i.role].name_en} ({i.role})" in lines
+        if len(i.link) <= 60:
+            assert any(line.strip() == i.link for line in lines), i.link
+    due = [line for line in lines if re.match(r"^(high|medium|low) +\d{4}-\d\d-\d\d ", line)]
+    assert len(due) == len(demo_brief.items)
+    zh = brief_cli("--lang", "zh", "--tier", "execution")
+    assert zh.exit_code == 0, zh.output
+    assert zh.stdout.startswith(
+        f"{demo_brief.as_of} 简报：{len(demo_brief.for_tier('execution'))} 项"
+    )
+    assert all(
+        i.title_zh.split("，")[0][:10] in zh.stdout for i in demo_brief.for_tier("execution")
+    )
+
+
+def test_cli_brief_filters_every_format_and_rejects_unknown_tiers_and_roles(
+    brief_cli: Any, demo_brief: Brief
+) -> None:
+    import json
+
+    r = brief_cli("--tier", "execution", "-f", "json")
+    assert r.exit_code == 0, r.output
+    items = json.loads(r.stdout)["items"]
+    assert len(items) == len(demo_brief.for_tier("execution")) > 0
+    assert {i["tier"] for i in items} == {"execution"}
+    r = brief_cli("--role", "user_ops", "-f", "csv")
+    rows = r.stdout.splitlines()[1:]
+    assert len(rows) == sum(i.role == "user_ops" for i in demo_brief.items) > 0
+    assert all(row.startswith("tactical,user_ops,") for row in rows)
+    bad = brief_cli("--tier", "board")
+    assert isinstance(bad.exception, ConfigurationError)
+    assert "strategic" in str(bad.exception) and "execution" in str(bad.exception)
+    unknown = brief_cli("--role", "ceo")
+    assert isinstance(unknown.exception, NotFoundError) and "cs_agent" in str(unknown.exception)

@@ -75,6 +75,7 @@ _COMMAND_MODULES = (
     "assist",
     "server",
     "team",
+    "brief",
     "tasks",
     "targets",
 )

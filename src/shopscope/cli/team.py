@@ -202,49 +202,6 @@ def audit_catalog_cmd(
     )
 
 
-def brief(
-    as_of: Annotated[
-        str | None, typer.Option(help="Day of the brief, YYYY-MM-DD (default: last day of data).")
-    ] = None,
-    tier: Annotated[str | None, typer.Option(help="Only this tier's items.")] = None,
-    role: Annotated[str | None, typer.Option(help="Only this role's items.")] = None,
-    rules: Annotated[
-        Path | None, typer.Option(help="TOML rules file replacing the packaged rules.")
-    ] = None,
-    lang: LangOpt = "en",
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """The daily brief: findings turned into items for each tier and role, with evidence."""
-    from shopscope.cli.insight import _date
-    from shopscope.team.brief import build_brief, load_rules
-
-    lang = _lang(lang)
-    day = _date(as_of, "--as-of")
-    chosen = load_rules(rules) if rules is not None else None
-    with connect(state.warehouse, read_only=True) as wh:
-        result = build_brief(wh, day, chosen)
-    items = [
-        i
-        for i in result.items
-        if (tier is None or i.tier == tier) and (role is None or i.role == role)
-    ]
-    rows = [
-        {
-            "tier": i.tier,
-            "role": i.role,
-            "priority": i.priority,
-            "due": i.due,
-            "item": i.title(lang),
-            "link": i.link,
-        }
-        for i in items
-    ]
-    for s in result.skipped:
-        typer.echo(f"Skipped rule {s.rule}: {s.reason}", err=True)
-    emit(rows, fmt, title=f"Brief for {result.as_of}: {len(rows)} items", document=result)
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``shopscope team`` and ``shopscope brief``."""
+    """Add ``shopscope team``."""
     app.add_typer(team_app, name="team")
-    app.command("brief")(brief)
