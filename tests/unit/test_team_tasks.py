@@ -271,6 +271,16 @@ def test_cli_sync_list_and_workflow(tmp_path, demo_url):
     assert r.exit_code == 0 and "cs_agent" in r.stdout
     r = runner.invoke(app, ["tasks", "list", "--status", "dismissed", "--appdb", url, "-f", "csv"])
     assert r.stdout.splitlines()[0].startswith("id,status") and len(r.stdout.splitlines()) == 2
+    # the terminal: one block per task, the title whole and nothing wider than 80 columns
+    tasks = json.loads(runner.invoke(app, ["tasks", "list", "--appdb", url, "-f", "json"]).stdout)
+    table = runner.invoke(app, ["tasks", "list", "--appdb", url], env={"COLUMNS": "80"}).stdout
+    lines = [line.rstrip() for line in table.splitlines()]
+    assert lines[0] == f"{len(tasks)} tasks" and max(map(len, lines)) <= 80
+    for t in tasks:
+        assert f"#{t['id']} {t['status']} · {t['priority']} · due {t['due'][:10]}" in table
+        assert " ".join(t["title"].split()) in " ".join(table.split())  # folded, never cut
+    shown = runner.invoke(app, ["tasks", "show", tid, "--appdb", url, "-f", "table"]).stdout
+    assert "dismissed: known" in shown and "system at " in shown and ": checked" in shown
 
 
 def test_revision_0002_upgrades_a_database_with_tasks(tmp_path):

@@ -134,7 +134,7 @@ def list_(
             views = [task_view(s, t) for t in tasks]
     finally:
         db.close()
-    emit([_row(v) for v in views], fmt, title=f"{len(views)} tasks", document=views)
+    _emit_tasks(views, fmt, title=f"{len(views)} tasks", document=views)
 
 
 def _act(appdb: str | None, fmt: Format, action: Any) -> None:
@@ -147,7 +147,37 @@ def _act(appdb: str | None, fmt: Format, action: Any) -> None:
             view = task_view(s, task, comments=True)
     finally:
         db.close()
-    emit([_row(view)], fmt, title=f"Task {view.id}", document=view)
+    _emit_tasks([view], fmt, title=f"Task {view.id}", document=view)
+
+
+def _emit_tasks(views: list[TaskView], fmt: Format, *, title: str, document: Any) -> None:
+    """Tables for tools; on the terminal one block per task, its title whole at 80 columns."""
+    if fmt is not Format.table:
+        emit([_row(v) for v in views], fmt, title=title, document=document)
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_column(overflow="fold", ratio=1)
+    for v in views:
+        due = f"due {v.due.date()}" if v.due else "no due date"
+        owner = " → ".join(x for x in (v.role, v.assignee) if x) or "unassigned"
+        text = Text(f"{v.status} · {v.priority} · {due} · {owner}", style="bold")
+        text.append(f"\n{v.title}", style="")
+        if v.dismissed_reason:
+            text.append(f"\ndismissed: {v.dismissed_reason}")
+        if v.link:
+            text.append(f"\n{v.link}", style="dim")
+        for c in v.comments:
+            when = c.created_at.isoformat(sep=" ", timespec="minutes")
+            text.append(f"\n{c.author or 'system'} at {when}: {c.body}", style="italic")
+        grid.add_row(f"#{v.id}", text)
+    out = Console()
+    out.print(Text(title, style="bold"))
+    out.print(grid)
 
 
 def _user(s: Any, username: str | None) -> Any:
