@@ -8,11 +8,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from shopscope.warehouse.connection import Warehouse, connect
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# Properties are about results, not speed: a busy CI machine must not fail them on a deadline.
+settings.register_profile("shopscope", deadline=None)
+settings.load_profile("shopscope")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -55,7 +55,7 @@ def live_server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     appdb = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'app.sqlite3'}"
     made = create_demo_accounts(appdb, demo_url, seed=11)
     settings = ServerSettings(
-        warehouse=demo_url, appdb=appdb, login_max_failures=1000, live_seconds=2
+        warehouse=demo_url, appdb=appdb, login_max_failures=1000, live_seconds=2, cache_seconds=1e9
     )
     app = create_app(settings)
     port = _free_port()

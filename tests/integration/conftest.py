@@ -107,7 +107,11 @@ def app_env(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> AppEnv:
 
     appdb = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.sqlite3'}"
     made = create_demo_accounts(appdb, demo_url, seed=7)
-    settings = ServerSettings(warehouse=demo_url, appdb=appdb, login_max_failures=1000)
+    # Results stay cached for the whole session: two requests that tests compare must not be
+    # recomputed apart (float sums may differ in the last bits between two runs of one query).
+    settings = ServerSettings(
+        warehouse=demo_url, appdb=appdb, login_max_failures=1000, cache_seconds=1e9
+    )
     app = create_app(settings)
     return AppEnv(app, appdb, demo_url, {a.role: (a.username, a.password) for a in made})
 

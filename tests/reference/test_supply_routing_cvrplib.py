@@ -47,16 +47,21 @@ def test_checker_catches_broken_routes(shared_data):
 
 
 @pytest.mark.parametrize(
-    ("name", "limit", "max_gap"),
+    ("name", "iterations", "max_gap"),
     [
-        ("A-n32-k5.vrp", 1.0, 2.0),
-        ("Vrp-Set-Solomon/C101.txt", 1.5, 2.0),
-        ("X-n101-k25.vrp", 2.0, 5.0),
+        ("A-n32-k5.vrp", 2000, 2.0),
+        ("Vrp-Set-Solomon/C101.txt", 2000, 2.0),
+        ("X-n101-k25.vrp", 3000, 5.0),
     ],
 )
-def test_solved_routes_are_feasible_with_gap_reported(shared_data, name, limit, max_gap):
-    """Short runs: feasible (capacity, each client once, windows), gap to best-known small."""
-    result = solve_instance(shared_data / "cvrplib" / name, time_limit=limit, seed=1)
+def test_solved_routes_are_feasible_with_gap_reported(shared_data, name, iterations, max_gap):
+    """Short runs: feasible (capacity, each client once, windows), gap to best-known small.
+
+    The search stops on iterations (about a second each here), so a busy machine gets the same
+    routes as an idle one; the time limit is only a guard.
+    """
+    path = shared_data / "cvrplib" / name
+    result = solve_instance(path, time_limit=300, seed=1, max_iterations=iterations)
     assert result.feasible, result.check.violations
     assert result.best_known is not None and result.gap_percent is not None
     assert result.gap_percent >= -1e-9  # nothing beats the proven optimum

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,9 @@ def test_next_run_is_the_next_occurrence_after_now() -> None:
 
 
 def test_one_run_turns_the_brief_into_tasks_once(demo_url: str, tmp_path: Path) -> None:
+    half_a_day_away = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")  # never fires
     settings = ServerSettings(
-        warehouse=demo_url, appdb=f"sqlite:///{tmp_path / 'app.sqlite3'}", brief_at="06:00"
+        warehouse=demo_url, appdb=f"sqlite:///{tmp_path / 'app.sqlite3'}", brief_at=half_a_day_away
     )
     app = create_app(settings)
     with TestClient(app):  # the scheduler starts and stops with the app

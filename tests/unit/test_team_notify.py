@@ -36,7 +36,7 @@ class _Inbox:
 def smtp() -> Iterator[tuple[_Inbox, int]]:
     inbox = _Inbox()
     port = _port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=30)
     controller.start()
     yield inbox, port
     controller.stop()

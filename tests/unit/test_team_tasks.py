@@ -181,7 +181,7 @@ def test_email_notification_goes_to_role_members_with_an_address(db):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     inbox = _Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=30)
     ctl.start()
     try:
         with db.session() as s:
