@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,11 +37,11 @@ def brief(
 ) -> None:
     """The daily brief: findings turned into items for each tier and role, with evidence."""
     from shopscope.cli.insight import _date
+    from shopscope.cli.team import _lang
     from shopscope.team.brief import build_brief, load_rules
     from shopscope.team.roles import role_model
 
-    if lang not in ("en", "zh"):
-        raise ConfigurationError(f"--lang {lang}: use en or zh.")
+    lang = _lang(lang)
     model = role_model()
     if tier is not None and tier not in model.tiers:
         raise ConfigurationError(f"--tier {tier}: use one of {', '.join(model.tiers)}.")
@@ -86,9 +87,7 @@ def _print_grouped(result: Brief, model: RoleModel, lang: str) -> None:
     groups: dict[tuple[str, str], list[BriefItem]] = {}
     for item in result.items:  # already by tier, then priority, then due date
         groups.setdefault((item.tier, item.role), []).append(item)
-    per_tier: dict[str, int] = {}
-    for (tier_key, _), members in groups.items():
-        per_tier[tier_key] = per_tier.get(tier_key, 0) + len(members)
+    per_tier = Counter(item.tier for item in result.items)
     counts = " · ".join(f"{_tier_name(model, t, zh)} {n}" for t, n in per_tier.items())
     total = len(result.items)
     if zh:
